@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * l7trace kernel side: socket data of every process, from syscall
+ * tracepoints only (no kprobes, no fentry), sharded by (tgid, fd) onto one
+ * ring buffer per user-space worker.
+ *
+ * A data syscall is seen three times: sys_enter_* saves its arguments per
+ * thread, sock:sock_{send,recv}_length (fired inside the socket layer) marks
+ * it as socket I/O and gives the struct sock, sys_exit_* knows how many
+ * bytes moved and emits them. File and pipe I/O never reach the middle step
+ * and are dropped at exit.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "l7trace.h"
+#include "infer.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define EINPROGRESS 115
+#define MAX_IOVECS 1024
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Load-time settings (rodata). */
+const volatile __u32 nr_rings = 1;
+const volatile __u32 self_tgid = 0;
+/*
+ * Not const: a frozen constant would make the verifier track every chunk
+ * of the copy loop as a distinct state and reject the program.
+ */
+__u32 max_capture_bytes = 256 * 1024;
+
+/* One ring buffer per worker, created and inserted by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, L7_MAX_RINGS);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_RINGBUF);
+		__uint(max_entries, 4096 * 64);
+	});
+} rings SEC(".maps");
+
+struct conn_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+#define CONN_ANNOUNCED 1	/* OPEN was emitted: user space tracks it */
+#define CONN_DISABLED 2		/* user space asked for no more data */
+#define CONN_MIDSTREAM 4	/* first seen on data, not connect/accept */
+
+struct conn_state {
+	__u64 id;
+	__u64 pos[2];		/* bytes moved so far, per direction */
+	__u8 role;
+	__u8 protocol;
+	__u8 flags;
+	__u8 _pad[5];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 131072);
+	__type(key, struct conn_key);
+	__type(value, struct conn_state);
+} conns SEC(".maps");
+
+enum io_kind {
+	IO_BUF = 1,	/* read/write/sendto/recvfrom: one user buffer */
+	IO_IOVEC = 2,	/* readv/writev: iovec array */
+	IO_MSG = 3,	/* sendmsg/recvmsg: struct user_msghdr */
+	IO_CONNECT = 4,
+	IO_ACCEPT = 5,
+};
+
+/* A syscall in flight on one thread. */
+struct io_args {
+	__u64 ptr;	/* buffer, iovec array or msghdr */
+	__u64 count;	/* buffer length or iovec count */
+	__u64 ts;
+	__u64 sk;	/* struct sock *, set by sock_*_length */
+	__s32 fd;
+	__u8 kind;
+	__u8 dir;
+	__u8 is_sock;
+	__u8 family;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct io_args);
+} active SEC(".maps");
+
+/* Processes that own announced connections: their exit is broadcast. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, L7_CNT_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/*
+ * State of the copy loop, one chunk per bpf_loop iteration. It lives in map
+ * memory, not on the stack, so the verifier does not track its values per
+ * iteration and the loop verifies in a few states.
+ */
+struct emit_ctx {
+	__u64 iov;		/* user iovec array, or 0 for one buffer */
+	__u64 iovcnt;
+	__u64 next_iov;		/* index of the next iovec to load */
+	__u64 base;		/* user address of the next byte to copy */
+	__u64 avail;		/* bytes left in the current iovec */
+	__u64 left;		/* bytes of the syscall not yet walked */
+	__u64 budget;		/* bytes we may still copy */
+	__u64 pos;		/* stream offset of the next byte */
+	__u32 tgid;
+	__s32 fd;
+};
+
+/* Event staging area: too big for the 512-byte BPF stack. */
+struct scratch {
+	struct emit_ctx c;
+	struct l7_data_event ev;
+	__u8 payload[L7_MAX_CHUNK];
+};
+
+struct loop_ctx {
+	struct scratch *s;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+__u64 next_conn_id = 0;
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/* Must match ringForConnection() in ffi/shim.ts. */
+static __always_inline __u32 ring_of(__u32 tgid, __s32 fd)
+{
+	__u32 h = tgid * 2654435761u ^ (__u32)fd * 40503u;
+
+	return h % nr_rings;
+}
+
+static __always_inline int emit(__u32 tgid, __s32 fd, void *ev, __u64 size)
+{
+	__u32 idx = ring_of(tgid, fd);
+	void *rb = bpf_map_lookup_elem(&rings, &idx);
+
+	if (!rb || bpf_ringbuf_output(rb, ev, size, 0)) {
+		count(L7_CNT_LOST + (idx & (L7_MAX_RINGS - 1)));
+		return -1;
+	}
+	return 0;
+}
+
+static __always_inline void fill_header(struct l7_header *h, __u16 kind,
+					__u32 tgid, __s32 fd, __u64 conn_id,
+					__u64 ts, __u32 size)
+{
+	h->size = size;
+	h->kind = kind;
+	h->direction = 0;
+	h->flags = 0;
+	h->tgid = tgid;
+	h->fd = fd;
+	h->conn_id = conn_id;
+	h->ts_ns = ts;
+}
+
+static __always_inline struct conn_state *new_conn(struct conn_key *key,
+						   __u8 role, __u8 flags)
+{
+	struct conn_state c = {};
+
+	c.id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
+	c.role = role;
+	c.flags = flags;
+	bpf_map_update_elem(&conns, key, &c, BPF_ANY);
+	return bpf_map_lookup_elem(&conns, key);
+}
+
+static __always_inline int announce(struct conn_key *key, struct conn_state *c,
+				    struct sock *sk, __u64 ts)
+{
+	struct l7_open_event ev = {};
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	fill_header(&ev.h, L7_EVENT_OPEN, key->tgid, key->fd, c->id, ts,
+		    sizeof(ev));
+	ev.send_pos = c->pos[L7_DIR_SEND];
+	ev.recv_pos = c->pos[L7_DIR_RECV];
+	ev.family = family;
+	ev.local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	ev.remote_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	ev.role = c->role;
+	ev.protocol = c->protocol;
+	if (family == AF_INET) {
+		BPF_CORE_READ_INTO(&ev.local_addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(&ev.remote_addr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO(&ev.local_addr, sk,
+				   __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&ev.remote_addr, sk,
+				   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+	bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
+	ev.open_flags = (c->flags & CONN_MIDSTREAM) ? L7_OPEN_MIDSTREAM : 0;
+	if (emit(key->tgid, key->fd, &ev, sizeof(ev)))
+		return -1;
+	__u8 one = 1;
+	bpf_map_update_elem(&traced_tgids, &key->tgid, &one, BPF_ANY);
+	return 0;
+}
+
+static long emit_chunk(__u32 i, struct loop_ctx *lc)
+{
+	struct scratch *s = lc->s;
+	struct emit_ctx *c;
+	__u32 n;
+
+	if (!s)
+		return 1;
+	c = &s->c;
+
+	if (c->left == 0 || c->budget == 0)
+		return 1;
+	if (c->avail == 0) {
+		struct iovec v;
+
+		if (!c->iov || c->next_iov >= c->iovcnt)
+			return 1;
+		if (bpf_probe_read_user(&v, sizeof(v),
+					(void *)(c->iov + c->next_iov * sizeof(v))))
+			return 1;
+		c->next_iov++;
+		c->base = (__u64)v.iov_base;
+		c->avail = v.iov_len < c->left ? v.iov_len : c->left;
+		return 0;
+	}
+	n = c->avail < L7_MAX_CHUNK ? c->avail : L7_MAX_CHUNK;
+	if (n > c->budget)
+		n = c->budget;
+	asm volatile("" : "+r"(n));
+	if (n == 0 || n > L7_MAX_CHUNK)
+		return 1;
+	s->ev.h.size = sizeof(s->ev) + n;
+	s->ev.pos = c->pos;
+	s->ev.len = n;
+	if (bpf_probe_read_user(s->payload, n, (void *)c->base))
+		return 1;
+	emit(c->tgid, c->fd, &s->ev, sizeof(s->ev) + n);
+	c->base += n;
+	c->avail -= n;
+	c->left -= n;
+	c->budget -= n;
+	c->pos += n;
+	return 0;
+}
+
+/* First bytes of the syscall's data, for protocol inference. */
+static __always_inline int peek(struct io_args *a, __u8 *out, __u32 *n, __u64 ret)
+{
+	__u64 base = a->ptr, len = ret;
+
+	if (a->kind != IO_BUF) {
+		struct iovec v;
+
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)a->ptr))
+			return -1;
+		base = (__u64)v.iov_base;
+		len = v.iov_len < ret ? v.iov_len : ret;
+	}
+	*n = len < INFER_PEEK ? len : INFER_PEEK;
+	if (*n < INFER_PEEK)
+		__builtin_memset(out + *n, 0, 1);
+	return bpf_probe_read_user(out, INFER_PEEK, (void *)base) ? -1 : 0;
+}
+
+static __always_inline void handle_data(struct io_args *a, __u64 ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct conn_key key = { .tgid = pid_tgid >> 32, .fd = a->fd };
+	struct conn_state *c = bpf_map_lookup_elem(&conns, &key);
+	__u8 dir = a->dir & 1;
+	__u64 pos;
+
+	if (!c) {
+		c = new_conn(&key, L7_ROLE_UNKNOWN, CONN_MIDSTREAM);
+		if (!c)
+			return;
+	}
+	pos = __sync_fetch_and_add(&c->pos[dir], ret);
+	if (c->flags & CONN_DISABLED)
+		return;
+	if (!(c->flags & CONN_ANNOUNCED)) {
+		__u8 head[INFER_PEEK];
+		__u32 n = 0;
+		__u8 role = L7_ROLE_UNKNOWN;
+		__u8 proto;
+
+		if (peek(a, head, &n, ret))
+			return;
+		proto = infer_protocol(head, n, dir, &role);
+		if (proto == L7_PROTO_UNKNOWN)
+			return;
+		c->protocol = proto;
+		if (c->role == L7_ROLE_UNKNOWN)
+			c->role = role;
+		/* The stream starts at this syscall's first byte. */
+		c->pos[dir] = pos;
+		if (announce(&key, c, (struct sock *)a->sk, a->ts))
+			return;
+		c->pos[dir] = pos + ret;
+		c->flags |= CONN_ANNOUNCED;
+	}
+
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+
+	if (!s)
+		return;
+	fill_header(&s->ev.h, L7_EVENT_DATA, key.tgid, key.fd, c->id, a->ts, 0);
+	s->ev.h.direction = dir;
+	s->ev.syscall_len = ret;
+
+	struct emit_ctx *ec = &s->c;
+	struct loop_ctx lc = { .s = s };
+
+	ec->left = ret;
+	ec->budget = max_capture_bytes;
+	ec->pos = pos;
+	ec->tgid = key.tgid;
+	ec->fd = key.fd;
+	ec->next_iov = 0;
+	if (a->kind == IO_BUF) {
+		ec->iov = 0;
+		ec->iovcnt = 0;
+		ec->base = a->ptr;
+		ec->avail = ret;
+	} else {
+		ec->iov = a->ptr;
+		ec->iovcnt = a->count < MAX_IOVECS ? a->count : MAX_IOVECS;
+		ec->avail = 0;
+	}
+	/* One iteration per chunk, plus one per iovec loaded. */
+	bpf_loop(MAX_IOVECS + max_capture_bytes / L7_MAX_CHUNK + 2, emit_chunk, &lc, 0);
+	if (ec->left > 0) {
+		/* Reuse the staged header for a payload-less gap event. */
+		s->ev.h.kind = L7_EVENT_GAP;
+		s->ev.h.size = sizeof(s->ev);
+		s->ev.pos = ec->pos;
+		s->ev.len = ec->left;
+		emit(key.tgid, key.fd, &s->ev, sizeof(s->ev));
+	}
+}
+
+static __always_inline void save_io(__s32 fd, __u64 ptr, __u64 cnt, __u8 kind,
+				    __u8 dir)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct io_args a = {};
+
+	if ((pid_tgid >> 32) == self_tgid)
+		return;
+	a.fd = fd;
+	a.ptr = ptr;
+	a.count = cnt;
+	a.kind = kind;
+	a.dir = dir;
+	a.ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&active, &pid_tgid, &a, BPF_ANY);
+}
+
+static __always_inline void finish_io(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct io_args *a = bpf_map_lookup_elem(&active, &pid_tgid);
+
+	if (!a)
+		return;
+	if (a->is_sock && ret > 0) {
+		if (a->kind == IO_MSG) {
+			struct user_msghdr m;
+
+			if (!bpf_probe_read_user(&m, sizeof(m), (void *)a->ptr)) {
+				a->ptr = (__u64)m.msg_iov;
+				a->count = m.msg_iovlen;
+				a->kind = IO_IOVEC;
+				handle_data(a, ret);
+			}
+		} else {
+			/* Receive time is when the data reached the program. */
+			if (a->dir == L7_DIR_RECV)
+				a->ts = bpf_ktime_get_ns();
+			handle_data(a, ret);
+		}
+	}
+	bpf_map_delete_elem(&active, &pid_tgid);
+}
+
+static __always_inline void mark_socket(struct trace_event_raw_sock_msg_length *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct io_args *a = bpf_map_lookup_elem(&active, &pid_tgid);
+
+	if (!a)
+		return;
+	if (ctx->family != AF_INET && ctx->family != AF_INET6)
+		return;
+	if (ctx->protocol != IPPROTO_TCP && ctx->protocol != IPPROTO_UDP)
+		return;
+	a->is_sock = 1;
+	a->sk = (__u64)ctx->sk;
+}
+
+SEC("tracepoint/sock/sock_send_length")
+int sock_send_length(struct trace_event_raw_sock_msg_length *ctx)
+{
+	mark_socket(ctx);
+	return 0;
+}
+
+SEC("tracepoint/sock/sock_recv_length")
+int sock_recv_length(struct trace_event_raw_sock_msg_length *ctx)
+{
+	mark_socket(ctx);
+	return 0;
+}
+
+#define ENTER(name, kind, dir, ptr_arg, cnt_arg)				\
+SEC("tracepoint/syscalls/sys_enter_" #name)					\
+int enter_##name(struct trace_event_raw_sys_enter *ctx)				\
+{										\
+	save_io(ctx->args[0], ctx->args[ptr_arg], ctx->args[cnt_arg], kind, dir); \
+	return 0;								\
+}										\
+SEC("tracepoint/syscalls/sys_exit_" #name)					\
+int exit_##name(struct trace_event_raw_sys_exit *ctx)				\
+{										\
+	finish_io(ctx->ret);							\
+	return 0;								\
+}
+
+ENTER(read, IO_BUF, L7_DIR_RECV, 1, 2)
+ENTER(write, IO_BUF, L7_DIR_SEND, 1, 2)
+ENTER(recvfrom, IO_BUF, L7_DIR_RECV, 1, 2)
+ENTER(sendto, IO_BUF, L7_DIR_SEND, 1, 2)
+ENTER(readv, IO_IOVEC, L7_DIR_RECV, 1, 2)
+ENTER(writev, IO_IOVEC, L7_DIR_SEND, 1, 2)
+ENTER(recvmsg, IO_MSG, L7_DIR_RECV, 1, 1)
+ENTER(sendmsg, IO_MSG, L7_DIR_SEND, 1, 1)
+
+/* connect: a new client connection on an INET socket. */
+SEC("tracepoint/syscalls/sys_enter_connect")
+int enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	__u16 family = 0;
+
+	bpf_probe_read_user(&family, sizeof(family), (void *)ctx->args[1]);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	save_io(ctx->args[0], 0, 0, IO_CONNECT, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct io_args *a = bpf_map_lookup_elem(&active, &pid_tgid);
+
+	if (!a)
+		return 0;
+	if (a->kind == IO_CONNECT && (ctx->ret == 0 || ctx->ret == -EINPROGRESS)) {
+		struct conn_key key = { .tgid = pid_tgid >> 32, .fd = a->fd };
+
+		new_conn(&key, L7_ROLE_CLIENT, 0);
+	}
+	bpf_map_delete_elem(&active, &pid_tgid);
+	return 0;
+}
+
+static __always_inline void accepted(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct io_args *a = bpf_map_lookup_elem(&active, &pid_tgid);
+
+	if (!a)
+		return;
+	if (a->kind == IO_ACCEPT && ret >= 0) {
+		struct conn_key key = { .tgid = pid_tgid >> 32, .fd = ret };
+
+		new_conn(&key, L7_ROLE_SERVER, 0);
+	}
+	bpf_map_delete_elem(&active, &pid_tgid);
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept")
+int enter_accept(struct trace_event_raw_sys_enter *ctx)
+{
+	save_io(ctx->args[0], 0, 0, IO_ACCEPT, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	accepted(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int enter_accept4(struct trace_event_raw_sys_enter *ctx)
+{
+	save_io(ctx->args[0], 0, 0, IO_ACCEPT, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	accepted(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct conn_key key = { .tgid = pid_tgid >> 32, .fd = ctx->args[0] };
+	struct conn_state *c = bpf_map_lookup_elem(&conns, &key);
+
+	if (!c)
+		return 0;
+	if (c->flags & CONN_ANNOUNCED) {
+		struct l7_close_event ev = {};
+
+		fill_header(&ev.h, L7_EVENT_CLOSE, key.tgid, key.fd, c->id,
+			    bpf_ktime_get_ns(), sizeof(ev));
+		ev.send_bytes = c->pos[L7_DIR_SEND];
+		ev.recv_bytes = c->pos[L7_DIR_RECV];
+		emit(key.tgid, key.fd, &ev, sizeof(ev));
+	}
+	bpf_map_delete_elem(&conns, &key);
+	return 0;
+}
+
+/*
+ * A process that exits closes its fds without close(2). Tell every worker,
+ * since the process's connections are spread over all rings.
+ */
+SEC("tracepoint/sched/sched_process_exit")
+int process_exit(void *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct l7_header ev = {};
+
+	if ((__u32)pid_tgid != tgid || !bpf_map_lookup_elem(&traced_tgids, &tgid))
+		return 0;
+	bpf_map_delete_elem(&traced_tgids, &tgid);
+	fill_header(&ev, L7_EVENT_EXIT, tgid, -1, 0, bpf_ktime_get_ns(), sizeof(ev));
+	for (__u32 i = 0; i < L7_MAX_RINGS && i < nr_rings; i++) {
+		__u32 idx = i;
+		void *rb = bpf_map_lookup_elem(&rings, &idx);
+
+		if (rb && bpf_ringbuf_output(rb, &ev, sizeof(ev), 0))
+			count(L7_CNT_LOST + i);
+	}
+	return 0;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The event ABI between the BPF program and user space. Every field is
+ * fixed-width with explicit padding; ffi/shim.ts mirrors these offsets and
+ * ffi/abi_test.ts checks them against the compiled object's BTF.
+ */
+#ifndef __L7TRACE_H
+#define __L7TRACE_H
+
+#define L7_ABI_VERSION 1
+
+/* Payload bytes carried by one data event. */
+#define L7_MAX_CHUNK 30720
+/* Most ring buffers (workers) the program can feed. */
+#define L7_MAX_RINGS 64
+#define L7_COMM_LEN 16
+
+enum l7_event_kind {
+	L7_EVENT_OPEN = 1,	/* a connection became interesting */
+	L7_EVENT_DATA = 2,	/* captured bytes of one direction */
+	L7_EVENT_GAP = 3,	/* bytes moved but not copied: limit, sendfile */
+	L7_EVENT_CLOSE = 4,	/* the connection's fd was closed */
+	L7_EVENT_EXIT = 5,	/* a process with traced connections exited */
+};
+
+enum l7_direction {
+	L7_DIR_SEND = 0,
+	L7_DIR_RECV = 1,
+};
+
+enum l7_role {
+	L7_ROLE_UNKNOWN = 0,
+	L7_ROLE_CLIENT = 1,
+	L7_ROLE_SERVER = 2,
+};
+
+enum l7_protocol {
+	L7_PROTO_UNKNOWN = 0,
+	L7_PROTO_HTTP = 1,
+};
+
+/* l7_open_event.flags */
+#define L7_OPEN_MIDSTREAM 1	/* connected before tracing began */
+
+/* Every event starts with this header; size covers header and payload. */
+struct l7_header {
+	__u32 size;
+	__u16 kind;
+	__u8 direction;
+	__u8 flags;
+	__u32 tgid;
+	__s32 fd;
+	__u64 conn_id;		/* never reused, even when the fd number is */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+};
+
+/* L7_EVENT_DATA (payload follows) and L7_EVENT_GAP (no payload). */
+struct l7_data_event {
+	struct l7_header h;
+	__u64 pos;		/* stream offset of the first byte */
+	__u32 len;		/* DATA: payload bytes; GAP: bytes not copied */
+	__u32 syscall_len;	/* bytes the whole syscall moved */
+	/* DATA: len payload bytes follow */
+};
+
+struct l7_open_event {
+	struct l7_header h;
+	__u64 send_pos;		/* stream offsets where tracing begins */
+	__u64 recv_pos;
+	__u16 family;		/* AF_INET or AF_INET6 */
+	__u16 local_port;
+	__u16 remote_port;
+	__u8 role;
+	__u8 protocol;
+	__u8 local_addr[16];	/* IPv4 in the first 4 bytes */
+	__u8 remote_addr[16];
+	char comm[L7_COMM_LEN];
+	__u32 open_flags;
+	__u32 _pad;
+};
+
+struct l7_close_event {
+	struct l7_header h;
+	__u64 send_bytes;	/* stream offsets at close */
+	__u64 recv_bytes;
+};
+
+/* Kernel-side counters, one slot per index, summed over CPUs. */
+enum l7_counter {
+	L7_CNT_LOST = 0,	/* + ring index: events dropped, ring full */
+	L7_CNT_CONN_MISS = L7_MAX_RINGS,	/* data for a conn the map evicted */
+	L7_CNT_NR = L7_MAX_RINGS + 1,
+};
+
+#endif /* __L7TRACE_H */

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A thin shim between Deno's FFI and libbpf: load and attach the embedded
+ * BPF object, create one ring buffer per worker, and hand batches of raw
+ * events to workers.
+ *
+ * The process dlopens this library once; every worker's Deno.dlopen gets
+ * the same handle, so the state below is shared. Ring i is only ever read
+ * by worker i, so reads need no lock.
+ *
+ * The ring buffer is read by hand instead of through ring_buffer__consume:
+ * a libbpf callback cannot refuse a record, and a worker must be able to
+ * stop when its batch buffer is full without losing the record.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include "l7trace.h"
+#include "l7trace.skel.h"
+
+struct ring {
+	int fd;
+	int epfd;
+	unsigned long mask;
+	unsigned long *consumer_pos;
+	unsigned long *producer_pos;
+	__u8 *data;
+	size_t size;
+};
+
+static struct l7trace *skel;
+static struct ring rings[L7_MAX_RINGS];
+static unsigned int ring_count;
+static char last_error[512];
+static int quiet_libbpf = 1;
+
+#define MAX_LINKS 64
+static struct bpf_link *links[MAX_LINKS];
+static int link_count;
+
+static int fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : -err;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (quiet_libbpf && level != LIBBPF_WARN)
+		return 0;
+	if (getenv("L7TRACE_DEBUG_LIBBPF") == NULL)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Copy the last error message into buf; returns its length. */
+int l7_last_error(char *buf, int len)
+{
+	int n = strlen(last_error);
+
+	if (len <= 0)
+		return n;
+	snprintf(buf, len, "%s", last_error);
+	return n < len ? n : len - 1;
+}
+
+/* Nanoseconds to add to a CLOCK_MONOTONIC event time to get wall time. */
+long long l7_realtime_offset_ns(void)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return (real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+}
+
+static void ring_unmap(struct ring *r)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (r->consumer_pos)
+		munmap(r->consumer_pos, page);
+	if (r->producer_pos)
+		munmap(r->producer_pos, page + 2 * r->size);
+	if (r->epfd > 0)
+		close(r->epfd);
+	if (r->fd > 0)
+		close(r->fd);
+	memset(r, 0, sizeof(*r));
+}
+
+static int ring_create(struct ring *r, unsigned int size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct epoll_event ev = { .events = EPOLLIN };
+	void *p;
+
+	r->fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, size, NULL);
+	if (r->fd < 0)
+		return fail(-errno, "Cannot create a %u-byte ring buffer: %s", size, strerror(errno));
+	r->size = size;
+	r->mask = size - 1;
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	if (p == MAP_FAILED)
+		return fail(-errno, "Cannot map a ring buffer: %s", strerror(errno));
+	r->consumer_pos = p;
+	/* Data is mapped twice in a row, so a record never wraps. */
+	p = mmap(NULL, page + 2 * (size_t)size, PROT_READ, MAP_SHARED, r->fd, page);
+	if (p == MAP_FAILED)
+		return fail(-errno, "Cannot map a ring buffer: %s", strerror(errno));
+	r->producer_pos = p;
+	r->data = (__u8 *)p + page;
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->epfd < 0 || epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->fd, &ev))
+		return fail(-errno, "Cannot poll a ring buffer: %s", strerror(errno));
+	return 0;
+}
+
+/*
+ * Open and load the BPF object. ring_bytes must be a power of two and a
+ * multiple of the page size. Returns 0 or a negative errno; l7_last_error
+ * says why.
+ */
+int l7_open(unsigned int nr_rings, unsigned int ring_bytes,
+	    unsigned int max_capture_bytes, unsigned int self_tgid)
+{
+	int err;
+
+	if (skel)
+		return fail(-EALREADY, "Cannot open the tracer twice");
+	if (nr_rings == 0 || nr_rings > L7_MAX_RINGS)
+		return fail(-EINVAL, "Cannot use %u rings: between 1 and %d", nr_rings, L7_MAX_RINGS);
+	libbpf_set_print(libbpf_print);
+	skel = l7trace__open();
+	if (!skel)
+		return fail(-errno, "Cannot open the BPF object: %s", strerror(errno));
+	skel->rodata->nr_rings = nr_rings;
+	skel->rodata->self_tgid = self_tgid;
+	skel->data->max_capture_bytes = max_capture_bytes;
+	bpf_map__set_max_entries(skel->maps.rings, nr_rings);
+	/*
+	 * The inner ring template keeps its declared size: the kernel does not
+	 * compare ring sizes when a ring is inserted, and libbpf 1.1 crashes
+	 * when the template's size is set.
+	 */
+	err = l7trace__load(skel);
+	if (err) {
+		l7trace__destroy(skel);
+		skel = NULL;
+		return fail(err, "Cannot load the BPF program into the kernel: %s "
+			    "(set L7TRACE_DEBUG_LIBBPF=1 for the verifier log)", strerror(-err));
+	}
+	for (unsigned int i = 0; i < nr_rings; i++) {
+		err = ring_create(&rings[i], ring_bytes);
+		if (!err && bpf_map_update_elem(bpf_map__fd(skel->maps.rings), &i, &rings[i].fd, 0))
+			err = fail(-errno, "Cannot install ring buffer %u: %s", i, strerror(errno));
+		if (err) {
+			ring_count = i + 1;
+			return err;
+		}
+	}
+	ring_count = nr_rings;
+	return 0;
+}
+
+/* Attach every program. Returns 0 or a negative errno. */
+int l7_attach(void)
+{
+	struct bpf_program *prog;
+
+	if (!skel)
+		return fail(-EINVAL, "Cannot attach: the tracer is not open");
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_link *link;
+
+		if (link_count >= MAX_LINKS)
+			return fail(-E2BIG, "Cannot attach more than %d programs", MAX_LINKS);
+		link = bpf_program__attach(prog);
+		if (!link) {
+			int err = -errno;
+
+			return fail(err, "Cannot attach %s to %s: %s",
+				    bpf_program__name(prog),
+				    bpf_program__section_name(prog), strerror(-err));
+		}
+		links[link_count++] = link;
+	}
+	return 0;
+}
+
+/* Detach every program and free every map. Safe to call twice. */
+void l7_close(void)
+{
+	while (link_count > 0)
+		bpf_link__destroy(links[--link_count]);
+	for (unsigned int i = 0; i < ring_count; i++)
+		ring_unmap(&rings[i]);
+	ring_count = 0;
+	if (skel)
+		l7trace__destroy(skel);
+	skel = NULL;
+}
+
+/* Number of programs attached. */
+int l7_attached_count(void)
+{
+	return link_count;
+}
+
+static inline unsigned long load_acquire(unsigned long *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline int ring_has_data(struct ring *r)
+{
+	return load_acquire(r->consumer_pos) < load_acquire(r->producer_pos);
+}
+
+/*
+ * Block until ring `i` has data or timeout_ms passes. Returns 1 when data is
+ * ready, 0 on timeout, negative errno on error. Called through a
+ * nonblocking FFI call, so it runs on a Deno pool thread.
+ */
+int l7_wait(unsigned int i, int timeout_ms)
+{
+	struct epoll_event ev;
+	int n;
+
+	if (i >= ring_count)
+		return -EINVAL;
+	if (ring_has_data(&rings[i]))
+		return 1;
+	n = epoll_wait(rings[i].epfd, &ev, 1, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	return n > 0 || ring_has_data(&rings[i]);
+}
+
+/*
+ * Copy whole events from ring `i` into buf until it is full or the ring is
+ * empty. Each event is stored at an 8-byte aligned offset and starts with
+ * its l7_header, whose size field gives its length. Returns the bytes
+ * written (0 when the ring is empty), or a negative errno.
+ */
+int l7_drain(unsigned int i, __u8 *buf, unsigned int cap)
+{
+	struct ring *r;
+	unsigned long cons, prod;
+	unsigned int out = 0;
+
+	if (i >= ring_count)
+		return -EINVAL;
+	r = &rings[i];
+	cons = load_acquire(r->consumer_pos);
+	prod = load_acquire(r->producer_pos);
+	while (cons < prod) {
+		__u32 *hdr = (__u32 *)(r->data + (cons & r->mask));
+		__u32 len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+		__u32 rec_len;
+
+		if (len & BPF_RINGBUF_BUSY_BIT)
+			break;
+		rec_len = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+			unsigned int need = (rec_len + 7) & ~7u;
+
+			if (out + need > cap) {
+				if (out == 0)
+					return -ENOSPC;
+				break;
+			}
+			memcpy(buf + out, (__u8 *)hdr + BPF_RINGBUF_HDR_SZ, rec_len);
+			out += need;
+		}
+		cons += (rec_len + BPF_RINGBUF_HDR_SZ + 7) & ~7ul;
+		__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
+	}
+	return out;
+}
+
+/*
+ * Kernel counters summed over CPUs into out[0 .. L7_CNT_NR). Returns the
+ * number of counters, or a negative errno.
+ */
+int l7_counters(__u64 *out, unsigned int n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[512];
+
+	if (!skel || ncpu <= 0 || ncpu > 512)
+		return -EINVAL;
+	for (__u32 k = 0; k < L7_CNT_NR && k < n; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	return L7_CNT_NR;
+}
+
+/* Entries in the kernel connection map (for leak checks). */
+int l7_conn_map_entries(void)
+{
+	struct { __u32 tgid; __s32 fd; } key, next;
+	int n = 0, fd;
+
+	if (!skel)
+		return -EINVAL;
+	fd = bpf_map__fd(skel->maps.conns);
+	if (bpf_map_get_next_key(fd, NULL, &next))
+		return 0;
+	do {
+		key = next;
+		n++;
+	} while (!bpf_map_get_next_key(fd, &key, &next) && n < 1 << 24);
+	return n;
+}
+
+/* The ABI version this shim was built with. */
+int l7_abi_version(void)
+{
+	return L7_ABI_VERSION;
+}

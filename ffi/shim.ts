@@ -1,0 +1,178 @@
+/**
+ * The libbpf shim (ffi/shim.c) as seen from TypeScript: its symbol table,
+ * how to load it, and the layout of the events it hands out (bpf/l7trace.h).
+ * Nothing else in the tree knows a C offset.
+ *
+ * @module
+ */
+
+/** Version of the event ABI this decoder understands (L7_ABI_VERSION). */
+export const ABI_VERSION = 1;
+/** Most ring buffers, hence workers (L7_MAX_RINGS). */
+export const MAX_RINGS = 64;
+/** Kernel counter slots (L7_CNT_NR). */
+export const COUNTER_SLOTS = MAX_RINGS + 1;
+
+/** Event kinds (enum l7_event_kind). */
+export const enum EventKind {
+  Open = 1,
+  Data = 2,
+  Gap = 3,
+  Close = 4,
+  Exit = 5,
+}
+
+/** Directions relative to the traced process (enum l7_direction). */
+export const enum Direction {
+  Send = 0,
+  Recv = 1,
+}
+
+/** Roles (enum l7_role). */
+export const enum Role {
+  Unknown = 0,
+  Client = 1,
+  Server = 2,
+}
+
+/** Protocol ids the kernel infers (enum l7_protocol). */
+export const enum ProtocolId {
+  Unknown = 0,
+  Http = 1,
+}
+
+/** Byte offsets of the event structs; checked against BTF by abi_test.ts. */
+export const Layout = {
+  header: { size: 0, kind: 4, direction: 6, flags: 7, tgid: 8, fd: 12, connId: 16, tsNs: 24, bytes: 32 },
+  data: { pos: 32, len: 40, syscallLen: 44, bytes: 48 },
+  open: {
+    sendPos: 32,
+    recvPos: 40,
+    family: 48,
+    localPort: 50,
+    remotePort: 52,
+    role: 54,
+    protocol: 55,
+    localAddr: 56,
+    remoteAddr: 72,
+    comm: 88,
+    openFlags: 104,
+    bytes: 112,
+  },
+  close: { sendBytes: 32, recvBytes: 40, bytes: 48 },
+} as const;
+
+/** OPEN flag: the connection existed before tracing began. */
+export const OPEN_MIDSTREAM = 1;
+
+/** Reads a little-endian u64 as a number (exact below 2^53). */
+export function readU64(view: DataView, offset: number): number {
+  return view.getUint32(offset + 4, true) * 4294967296 + view.getUint32(offset, true);
+}
+
+/**
+ * The ring (worker) that receives a connection's events. Must match
+ * ring_of() in bpf/l7trace.bpf.c, so replayed captures shard the same way.
+ */
+export function ringForConnection(tgid: number, fd: number, rings: number): number {
+  const h = (Math.imul(tgid, 2654435761) ^ Math.imul(fd, 40503)) >>> 0;
+  return h % rings;
+}
+
+const SYMBOLS = {
+  l7_open: { parameters: ["u32", "u32", "u32", "u32"], result: "i32" },
+  l7_attach: { parameters: [], result: "i32" },
+  l7_close: { parameters: [], result: "void" },
+  l7_last_error: { parameters: ["buffer", "i32"], result: "i32" },
+  l7_realtime_offset_ns: { parameters: [], result: "i64" },
+  l7_wait: { parameters: ["u32", "i32"], result: "i32", nonblocking: true },
+  l7_drain: { parameters: ["u32", "buffer", "u32"], result: "i32" },
+  l7_counters: { parameters: ["buffer", "u32"], result: "i32" },
+  l7_conn_map_entries: { parameters: [], result: "i32" },
+  l7_attached_count: { parameters: [], result: "i32" },
+  l7_abi_version: { parameters: [], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The loaded shim. */
+export type Shim = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+/**
+ * Where the shim lives: beside the build output in a checkout, and in the
+ * embedded file system of a `deno compile` binary (Deno extracts it on
+ * dlopen). L7TRACE_SHIM overrides it.
+ */
+export function defaultShimPath(): string {
+  const override = Deno.env.get("L7TRACE_SHIM");
+  if (override) return override;
+  const url = new URL("../build/libl7trace.so", import.meta.url);
+  return decodeURIComponent(url.pathname);
+}
+
+/**
+ * Loads the shim. Every worker calls this with the same path; the process
+ * gets one handle, so all share the tracer the main thread opened.
+ */
+export function loadShim(path: string): Shim {
+  let lib;
+  try {
+    lib = Deno.dlopen(path, SYMBOLS);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot load the tracer library ${path}: ${why} (run 'make build')`);
+  }
+  const version = lib.symbols.l7_abi_version();
+  if (version !== ABI_VERSION) {
+    throw new Error(
+      `Cannot use the tracer library ${path}: event ABI ${version}, expected ${ABI_VERSION} (run 'make build')`,
+    );
+  }
+  return lib.symbols;
+}
+
+/** The shim's last error message. */
+export function lastError(shim: Shim): string {
+  const buf = new Uint8Array(512);
+  const n = shim.l7_last_error(buf, buf.length);
+  return new TextDecoder().decode(buf.subarray(0, Math.max(0, n)));
+}
+
+/** Reads the kernel counters: lost events per ring, and map misses. */
+export function readCounters(shim: Shim): { lostPerRing: number[]; connMiss: number } {
+  const buf = new BigUint64Array(COUNTER_SLOTS);
+  shim.l7_counters(new Uint8Array(buf.buffer), COUNTER_SLOTS);
+  const lostPerRing = Array.from(buf.subarray(0, MAX_RINGS), Number);
+  return { lostPerRing, connMiss: Number(buf[MAX_RINGS]) };
+}
+
+/** Text of a NUL-terminated C string inside `bytes`. */
+export function cString(bytes: Uint8Array, offset: number, max: number): string {
+  let end = offset;
+  while (end < offset + max && bytes[end] !== 0) end++;
+  return new TextDecoder().decode(bytes.subarray(offset, end));
+}
+
+/** Formats an address from an OPEN event (IPv4-mapped IPv6 prints as IPv4). */
+export function formatAddress(bytes: Uint8Array, offset: number, family: number): string {
+  const b = (i: number) => bytes[offset + i] ?? 0;
+  if (family === 2) return `${b(0)}.${b(1)}.${b(2)}.${b(3)}`;
+  let mapped = b(10) === 0xff && b(11) === 0xff;
+  for (let i = 0; i < 10 && mapped; i++) mapped = b(i) === 0;
+  if (mapped) return `${b(12)}.${b(13)}.${b(14)}.${b(15)}`;
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((b(i) << 8) | b(i + 1));
+  // Compress the longest run of zero words (RFC 5952).
+  let bestStart = -1, bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(":");
+  if (bestStart < 0) return hex(words);
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
+}

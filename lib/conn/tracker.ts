@@ -1,0 +1,321 @@
+/**
+ * The connection tracker of one worker shard: turns kernel events into
+ * request/response exchanges through the protocol parsers.
+ *
+ * Correct pairing comes first. Whenever bytes are lost at a place the parser
+ * cannot skip (a message boundary may be inside), the connection is
+ * *desynced*: queued frames are dropped and nothing is parsed until the
+ * client starts a new request at the start of a syscall after every response
+ * byte seen so far. Connections first seen mid-stream start desynced.
+ *
+ * @module
+ */
+import {
+  Direction,
+  EventKind,
+  formatAddress,
+  Layout,
+  readU64,
+  Role,
+} from "../../ffi/shim.ts";
+import { type Exchange, type Parser, Stream } from "../protocols/common/parser.ts";
+import { parserFor } from "../protocols/registry.ts";
+import type { ConnectionInfo } from "../record.ts";
+import { StreamBuffer } from "./stream_buffer.ts";
+
+/** A parser that waits for more than this many bytes is stuck. */
+const MAX_HEAD_BYTES = 1 << 20;
+/** Bytes kept while searching for a boundary, for start lines split across events. */
+const BOUNDARY_TAIL = 512;
+
+/** Counters a tracker keeps; summed over workers for the stop summary. */
+export interface TrackerStats {
+  events: number;
+  bytes: number;
+  connections: number;
+  exchanges: number;
+  invalidFrames: number;
+  desyncs: number;
+  unknownConnEvents: number;
+  lostBytes: number;
+}
+
+/** Receives each finished exchange with its parser and connection. */
+export type ExchangeSink = (protocol: string, conn: ConnectionInfo, ex: Exchange) => void;
+
+/** Tracker settings. */
+export interface TrackerOptions {
+  maxBodyBytes: number;
+}
+
+class Connection {
+  readonly streams = [new StreamBuffer(), new StreamBuffer()];
+  readonly seeking = [true, true];
+  desynced = true;
+  lastResponseTs = 0;
+  lastTs = 0;
+  constructor(
+    readonly info: ConnectionInfo,
+    readonly parser: Parser<unknown>,
+    readonly state: unknown,
+    readonly requestDirection: Direction,
+  ) {}
+}
+
+/** Tracks the connections of one shard. */
+export class Tracker {
+  readonly stats: TrackerStats = {
+    events: 0,
+    bytes: 0,
+    connections: 0,
+    exchanges: 0,
+    invalidFrames: 0,
+    desyncs: 0,
+    unknownConnEvents: 0,
+    lostBytes: 0,
+  };
+  readonly #conns = new Map<number, Connection>();
+  readonly #out: Exchange[] = [];
+  readonly #options: TrackerOptions;
+  readonly #sink: ExchangeSink;
+
+  constructor(options: TrackerOptions, sink: ExchangeSink) {
+    this.#options = options;
+    this.#sink = sink;
+  }
+
+  /** Connections currently tracked. */
+  get size(): number {
+    return this.#conns.size;
+  }
+
+  /** Handles every event in `bytes[0, length)` as laid out by l7_drain. */
+  handleBatch(bytes: Uint8Array, length: number): void {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, length);
+    let off = 0;
+    while (off + Layout.header.bytes <= length) {
+      const size = view.getUint32(off, true);
+      if (size < Layout.header.bytes || off + size > length) break;
+      this.handleEvent(bytes, view, off);
+      off += (size + 7) & ~7;
+    }
+  }
+
+  /** Handles one event starting at `off`. */
+  handleEvent(bytes: Uint8Array, view: DataView, off: number): void {
+    const H = Layout.header;
+    this.stats.events++;
+    const kind = view.getUint16(off + H.kind, true);
+    const connId = readU64(view, off + H.connId);
+    const ts = readU64(view, off + H.tsNs);
+    switch (kind) {
+      case EventKind.Open:
+        this.#open(bytes, view, off, connId);
+        return;
+      case EventKind.Data:
+      case EventKind.Gap: {
+        const conn = this.#conns.get(connId);
+        if (!conn) {
+          this.stats.unknownConnEvents++;
+          return;
+        }
+        const dir = view.getUint8(off + H.direction) as Direction;
+        const pos = readU64(view, off + Layout.data.pos);
+        const len = view.getUint32(off + Layout.data.len, true);
+        conn.lastTs = ts;
+        if (kind === EventKind.Data) {
+          const start = off + Layout.data.bytes;
+          this.stats.bytes += len;
+          this.#data(conn, dir, pos, bytes.subarray(start, start + len), ts);
+        } else {
+          this.#gapTo(conn, dir, pos + len, ts, false);
+        }
+        return;
+      }
+      case EventKind.Close: {
+        const conn = this.#conns.get(connId);
+        if (!conn) return;
+        this.#gapTo(conn, Direction.Send, readU64(view, off + Layout.close.sendBytes), ts, true);
+        this.#gapTo(conn, Direction.Recv, readU64(view, off + Layout.close.recvBytes), ts, true);
+        this.#close(connId, conn, ts);
+        return;
+      }
+      case EventKind.Exit: {
+        const tgid = view.getUint32(off + H.tgid, true);
+        for (const [id, conn] of this.#conns) {
+          if (conn.info.pid === tgid) this.#close(id, conn, ts);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Closes every connection (tool shutdown) without reporting unanswered requests. */
+  closeAll(): void {
+    for (const [id, conn] of this.#conns) {
+      conn.parser.match(conn.state, this.#out, false);
+      this.#emit(conn);
+      this.#conns.delete(id);
+    }
+  }
+
+  #open(bytes: Uint8Array, view: DataView, off: number, connId: number): void {
+    const O = Layout.open;
+    const parser = parserFor(view.getUint8(off + O.protocol));
+    if (!parser) return;
+    const role = view.getUint8(off + O.role);
+    const family = view.getUint16(off + O.family, true);
+    const info: ConnectionInfo = {
+      connId,
+      pid: view.getUint32(off + Layout.header.tgid, true),
+      fd: view.getInt32(off + Layout.header.fd, true),
+      comm: commOf(bytes, off + O.comm),
+      side: role === Role.Server ? "server" : "client",
+      localIp: formatAddress(bytes, off + O.localAddr, family),
+      localPort: view.getUint16(off + O.localPort, true),
+      remoteIp: formatAddress(bytes, off + O.remoteAddr, family),
+      remotePort: view.getUint16(off + O.remotePort, true),
+      tls: false,
+    };
+    const requestDirection = role === Role.Server ? Direction.Recv : Direction.Send;
+    const conn = new Connection(
+      info,
+      parser,
+      parser.createState({ maxBodyBytes: this.#options.maxBodyBytes }),
+      requestDirection,
+    );
+    conn.streams[Direction.Send]!.reset(readU64(view, off + O.sendPos));
+    conn.streams[Direction.Recv]!.reset(readU64(view, off + O.recvPos));
+    this.#conns.set(connId, conn);
+    this.stats.connections++;
+  }
+
+  #streamOf(conn: Connection, dir: Direction): Stream {
+    return dir === conn.requestDirection ? Stream.Request : Stream.Response;
+  }
+
+  #data(conn: Connection, dir: Direction, pos: number, data: Uint8Array, ts: number): void {
+    const buf = conn.streams[dir]!;
+    if (pos < buf.expected) {
+      // Overlap with bytes already seen: keep only what is new.
+      const skip = buf.expected - pos;
+      if (skip >= data.length) return;
+      data = data.subarray(skip);
+      pos = buf.expected;
+    }
+    if (pos > buf.expected) this.#gapTo(conn, dir, pos, ts, false);
+    const stream = this.#streamOf(conn, dir);
+    if (conn.desynced) {
+      if (!this.#resumes(conn, stream, data, ts)) {
+        buf.reset(pos + data.length);
+        if (stream === Stream.Response) conn.lastResponseTs = ts;
+        return;
+      }
+    }
+    buf.append(data, ts);
+    if (stream === Stream.Response) conn.lastResponseTs = ts;
+    this.#pump(conn, dir, stream);
+  }
+
+  /**
+   * A desynced connection resumes when the client starts a request at the
+   * start of a syscall after every response byte seen so far: from then on
+   * responses answer requests we see.
+   */
+  #resumes(conn: Connection, stream: Stream, data: Uint8Array, ts: number): boolean {
+    if (stream !== Stream.Request || ts < conn.lastResponseTs) return false;
+    if (conn.parser.findBoundary(conn.state, Stream.Request, data, 0) !== 0) return false;
+    conn.parser.reset(conn.state);
+    conn.desynced = false;
+    const reqDir = conn.requestDirection;
+    const respDir = reqDir === Direction.Send ? Direction.Recv : Direction.Send;
+    conn.streams[respDir]!.reset(conn.streams[respDir]!.expected);
+    conn.seeking[Stream.Request] = false;
+    conn.seeking[Stream.Response] = true;
+    return true;
+  }
+
+  /** Bytes up to stream position `to` will never arrive. */
+  #gapTo(conn: Connection, dir: Direction, to: number, ts: number, closing: boolean): void {
+    const buf = conn.streams[dir]!;
+    const len = to - buf.expected;
+    if (len <= 0) return;
+    this.stats.lostBytes += len;
+    const stream = this.#streamOf(conn, dir);
+    if (
+      !conn.desynced && buf.length === 0 && !conn.seeking[stream] &&
+      conn.parser.skip(conn.state, stream, len, ts)
+    ) {
+      buf.reset(to);
+      this.#match(conn);
+      return;
+    }
+    buf.reset(to);
+    if (!closing) this.#desync(conn);
+    else conn.seeking[stream] = true;
+  }
+
+  #desync(conn: Connection): void {
+    if (!conn.desynced) this.stats.desyncs++;
+    conn.desynced = true;
+    conn.parser.reset(conn.state);
+    for (const buf of conn.streams) buf.reset(buf.expected);
+    conn.seeking[0] = conn.seeking[1] = true;
+  }
+
+  #pump(conn: Connection, dir: Direction, stream: Stream): void {
+    const buf = conn.streams[dir]!;
+    const { parser, state } = conn;
+    while (buf.length > 0) {
+      const view = buf.view();
+      if (conn.seeking[stream]) {
+        const at = parser.findBoundary(state, stream, view, 0);
+        if (at < 0) {
+          if (view.length > BOUNDARY_TAIL) buf.consume(view.length - BOUNDARY_TAIL);
+          break;
+        }
+        buf.consume(at);
+        conn.seeking[stream] = false;
+        continue;
+      }
+      const n = parser.parseFrame(state, stream, view, buf.headTs, buf.lastTs);
+      if (n > 0) {
+        buf.consume(n);
+        continue;
+      }
+      if (n === 0 && view.length <= MAX_HEAD_BYTES) break;
+      this.stats.invalidFrames++;
+      this.#desync(conn);
+      break;
+    }
+    this.#match(conn);
+  }
+
+  #match(conn: Connection): void {
+    conn.parser.match(conn.state, this.#out, false);
+    this.#emit(conn);
+  }
+
+  #close(connId: number, conn: Connection, ts: number): void {
+    if (!conn.desynced) {
+      conn.parser.finish(conn.state, ts);
+      conn.parser.match(conn.state, this.#out, true);
+      this.#emit(conn);
+    }
+    this.#conns.delete(connId);
+  }
+
+  #emit(conn: Connection): void {
+    const out = this.#out;
+    if (out.length === 0) return;
+    for (const ex of out) this.#sink(conn.parser.protocol, conn.info, ex);
+    this.stats.exchanges += out.length;
+    out.length = 0;
+  }
+}
+
+function commOf(bytes: Uint8Array, off: number): string {
+  let s = "";
+  for (let i = off; i < off + 16 && bytes[i] !== 0; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}

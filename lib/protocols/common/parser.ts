@@ -1,0 +1,124 @@
+/**
+ * The one interface every application protocol implements.
+ *
+ * A connection has two byte streams: the one that carries requests and the
+ * one that carries responses. The connection tracker feeds each stream's
+ * contiguous head to {@linkcode Parser.parseFrame}, tells the parser about
+ * bytes it will never see with {@linkcode Parser.skip}, asks it to find the
+ * next message start with {@linkcode Parser.findBoundary} after it lost sync,
+ * and collects request/response pairs with {@linkcode Parser.match}.
+ *
+ * Parsers are pure: no I/O, no clocks, no imports outside `lib/protocols`.
+ * They must never throw on hostile input: bad bytes return -1.
+ *
+ * @module
+ */
+
+/** Which of a connection's two streams a call is about. */
+export const enum Stream {
+  /** The stream that carries requests (client to server). */
+  Request = 0,
+  /** The stream that carries responses (server to client). */
+  Response = 1,
+}
+
+/** Settings every parser receives when a connection starts. */
+export interface ParserOptions {
+  /** Bodies and values longer than this are cut, and flagged as truncated. */
+  maxBodyBytes: number;
+}
+
+/**
+ * One request paired with its response (or with `null` when the connection
+ * closed before a response came). Timestamps are nanoseconds on the
+ * monotonic clock of the traced host, as numbers.
+ */
+export interface Exchange {
+  /** Protocol-specific request shape, printed as the record's `req`. */
+  req: unknown;
+  /** Protocol-specific response shape, printed as `resp`; null if none. */
+  resp: unknown;
+  /** Time of the syscall that carried the first byte of the request. */
+  reqStartNs: number;
+  /** Time of the syscall that carried the last byte of the request. */
+  reqEndNs: number;
+  /** Time of the syscall that carried the first byte of the response, or -1. */
+  respStartNs: number;
+  /** Time of the syscall that carried the last byte of the response, or -1. */
+  respEndNs: number;
+  /** Request bytes on the wire, including bytes the kernel did not copy. */
+  reqBytes: number;
+  /** Response bytes on the wire, including bytes the kernel did not copy. */
+  respBytes: number;
+}
+
+/**
+ * A protocol parser. `S` is its per-connection state, created once per
+ * connection; every other method receives it.
+ */
+export interface Parser<S> {
+  /** The record's `protocol` field, e.g. `"http"`. */
+  readonly protocol: string;
+
+  /** Per-connection state: queues of parsed frames, frames in progress. */
+  createState(options: ParserOptions): S;
+
+  /**
+   * Offset of the first plausible frame start in `buf` at or after `from`,
+   * or -1 when there is none. Called after a gap or an invalid frame, and on
+   * connections first seen mid-stream. Must not modify `state` except to
+   * reset the stream's frame in progress.
+   */
+  findBoundary(state: S, stream: Stream, buf: Uint8Array, from: number): number;
+
+  /**
+   * Parse bytes at the start of `buf` (a view of the stream's contiguous
+   * head; it may end anywhere, mid-frame). Returns the number of bytes
+   * consumed (> 0), 0 when more bytes are needed before anything can be
+   * consumed, or -1 when the bytes cannot be the start (or continuation) of
+   * a valid frame; the tracker then resyncs with findBoundary.
+   *
+   * A parser may consume part of a frame (a large body) and keep the rest of
+   * its progress in `state`, so the tracker never has to hold a whole body.
+   * Complete frames are queued in `state` for {@linkcode Parser.match}.
+   * `tsNs` is the time of the syscall that carried the first byte of `buf`;
+   * `endTsNs` the time of the one that carried its last byte.
+   */
+  parseFrame(
+    state: S,
+    stream: Stream,
+    buf: Uint8Array,
+    tsNs: number,
+    endTsNs: number,
+  ): number;
+
+  /**
+   * `len` bytes of the stream were not captured (kernel limit, sendfile) or
+   * were lost. Returns true when the parser absorbed them without losing
+   * sync (they fall inside a frame of known length: a body); false when the
+   * frame in progress was dropped and the tracker must resync.
+   */
+  skip(state: S, stream: Stream, len: number, tsNs: number): boolean;
+
+  /**
+   * The connection closed (or was evicted): complete frames whose end is the
+   * end of the stream (an HTTP body delimited by close).
+   */
+  finish(state: S, tsNs: number): void;
+
+  /**
+   * Pair queued requests with queued responses, appending exchanges to
+   * `out`. With `closing`, requests that can no longer get a response are
+   * emitted with `resp: null` and the queues are emptied.
+   */
+  match(state: S, out: Exchange[], closing: boolean): void;
+
+  /**
+   * Drop every queued and in-progress frame of both streams: the tracker
+   * lost sync and cannot know which response answers which request.
+   */
+  reset(state: S): void;
+
+  /** One line for the table view, e.g. `GET /index.html -> 200 OK`. */
+  summarize(req: unknown, resp: unknown): string;
+}

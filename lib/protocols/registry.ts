@@ -1,0 +1,26 @@
+/**
+ * Which parser handles each protocol the kernel can infer. Adding a protocol
+ * adds one line here, its folder under lib/protocols and its inference rule
+ * in bpf/infer.bpf.h; nothing else in the tree names a protocol.
+ *
+ * @module
+ */
+import type { Parser } from "./common/parser.ts";
+import { httpParser } from "./http/mod.ts";
+
+/** Parsers by kernel protocol id (enum l7_protocol in bpf/l7trace.h). */
+export const PARSERS: ReadonlyMap<number, Parser<unknown>> = new Map<number, Parser<unknown>>([
+  [1, httpParser as Parser<unknown>],
+]);
+
+const BY_NAME = new Map([...PARSERS.values()].map((p) => [p.protocol, p]));
+
+/** The parser for a kernel protocol id, or undefined when none exists. */
+export function parserFor(protocolId: number): Parser<unknown> | undefined {
+  return PARSERS.get(protocolId);
+}
+
+/** One-line text of a record's request and response, for the table. */
+export function summarize(protocol: string, req: unknown, resp: unknown): string {
+  return BY_NAME.get(protocol)?.summarize(req, resp) ?? "";
+}
