@@ -30,7 +30,11 @@ if (import.meta.main) {
     code = await main(Deno.args);
   } catch (error) {
     const err = error instanceof Error ? error : new Error(String(error));
-    Deno.stderr.writeSync(new TextEncoder().encode(`l7trace: ${err instanceof CliError ? err.message : err.stack}\n`));
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(
+        `l7trace: ${err instanceof CliError ? err.message : err.stack}\n`,
+      ),
+    );
     code = err instanceof CliError ? err.exitCode : 1;
   }
   Deno.exit(code);

@@ -43,7 +43,17 @@ export const enum ProtocolId {
 
 /** Byte offsets of the event structs; checked against BTF by abi_test.ts. */
 export const Layout = {
-  header: { size: 0, kind: 4, direction: 6, flags: 7, tgid: 8, fd: 12, connId: 16, tsNs: 24, bytes: 32 },
+  header: {
+    size: 0,
+    kind: 4,
+    direction: 6,
+    flags: 7,
+    tgid: 8,
+    fd: 12,
+    connId: 16,
+    tsNs: 24,
+    bytes: 32,
+  },
   data: { pos: 32, len: 40, syscallLen: 44, bytes: 48 },
   open: {
     sendPos: 32,
@@ -67,14 +77,19 @@ export const OPEN_MIDSTREAM = 1;
 
 /** Reads a little-endian u64 as a number (exact below 2^53). */
 export function readU64(view: DataView, offset: number): number {
-  return view.getUint32(offset + 4, true) * 4294967296 + view.getUint32(offset, true);
+  return view.getUint32(offset + 4, true) * 4294967296 +
+    view.getUint32(offset, true);
 }
 
 /**
  * The ring (worker) that receives a connection's events. Must match
  * ring_of() in bpf/l7trace.bpf.c, so replayed captures shard the same way.
  */
-export function ringForConnection(tgid: number, fd: number, rings: number): number {
+export function ringForConnection(
+  tgid: number,
+  fd: number,
+  rings: number,
+): number {
   const h = (Math.imul(tgid, 2654435761) ^ Math.imul(fd, 40503)) >>> 0;
   return h % rings;
 }
@@ -118,7 +133,9 @@ export function loadShim(path: string): Shim {
     lib = Deno.dlopen(path, SYMBOLS);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`Cannot load the tracer library ${path}: ${why} (run 'make build')`);
+    throw new Error(
+      `Cannot load the tracer library ${path}: ${why} (run 'make build')`,
+    );
   }
   const version = lib.symbols.l7_abi_version();
   if (version !== ABI_VERSION) {
@@ -137,7 +154,9 @@ export function lastError(shim: Shim): string {
 }
 
 /** Reads the kernel counters: lost events per ring, and map misses. */
-export function readCounters(shim: Shim): { lostPerRing: number[]; connMiss: number } {
+export function readCounters(
+  shim: Shim,
+): { lostPerRing: number[]; connMiss: number } {
   const buf = new BigUint64Array(COUNTER_SLOTS);
   shim.l7_counters(new Uint8Array(buf.buffer), COUNTER_SLOTS);
   const lostPerRing = Array.from(buf.subarray(0, MAX_RINGS), Number);
@@ -145,14 +164,22 @@ export function readCounters(shim: Shim): { lostPerRing: number[]; connMiss: num
 }
 
 /** Text of a NUL-terminated C string inside `bytes`. */
-export function cString(bytes: Uint8Array, offset: number, max: number): string {
+export function cString(
+  bytes: Uint8Array,
+  offset: number,
+  max: number,
+): string {
   let end = offset;
   while (end < offset + max && bytes[end] !== 0) end++;
   return new TextDecoder().decode(bytes.subarray(offset, end));
 }
 
 /** Formats an address from an OPEN event (IPv4-mapped IPv6 prints as IPv4). */
-export function formatAddress(bytes: Uint8Array, offset: number, family: number): string {
+export function formatAddress(
+  bytes: Uint8Array,
+  offset: number,
+  family: number,
+): string {
   const b = (i: number) => bytes[offset + i] ?? 0;
   if (family === 2) return `${b(0)}.${b(1)}.${b(2)}.${b(3)}`;
   let mapped = b(10) === 0xff && b(11) === 0xff;
@@ -174,5 +201,7 @@ export function formatAddress(bytes: Uint8Array, offset: number, family: number)
   }
   const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(":");
   if (bestStart < 0) return hex(words);
-  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
+  return `${hex(words.slice(0, bestStart))}::${
+    hex(words.slice(bestStart + bestLen))
+  }`;
 }

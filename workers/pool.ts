@@ -25,7 +25,9 @@ export class WorkerPool {
 
   constructor(count: number, start: PoolStart, handlers: PoolHandlers) {
     for (let ring = 0; ring < count; ring++) {
-      const worker = new Worker(new URL("./shard_worker.ts", import.meta.url), { type: "module" });
+      const worker = new Worker(new URL("./shard_worker.ts", import.meta.url), {
+        type: "module",
+      });
       const done = Promise.withResolvers<TrackerStats>();
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const msg = event.data;
@@ -41,7 +43,9 @@ export class WorkerPool {
         handlers.onError(ring, event.message);
         done.reject(new Error(event.message));
       };
-      worker.postMessage({ type: "start", ring, ...start } satisfies StartMessage);
+      worker.postMessage(
+        { type: "start", ring, ...start } satisfies StartMessage,
+      );
       this.#workers.push(worker);
       this.#done.push(done.promise);
     }

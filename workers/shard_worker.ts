@@ -26,7 +26,12 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   if (msg.type === "start") {
     run(msg).catch((error) => {
-      post({ type: "error", message: error instanceof Error ? error.stack ?? error.message : String(error) });
+      post({
+        type: "error",
+        message: error instanceof Error
+          ? error.stack ?? error.message
+          : String(error),
+      });
     });
   } else if (msg.type === "stop") {
     stopping = true;
@@ -44,15 +49,22 @@ async function run(start: StartMessage): Promise<void> {
     lines = [];
     chars = 0;
   };
-  const tracker = new Tracker({ maxBodyBytes: start.maxBodyBytes }, (protocol, conn, ex) => {
-    const line = JSON.stringify(toRecord(protocol, conn, ex, start.realtimeOffsetNs)) + "\n";
-    lines.push(line);
-    chars += line.length;
-  });
+  const tracker = new Tracker(
+    { maxBodyBytes: start.maxBodyBytes },
+    (protocol, conn, ex) => {
+      const line =
+        JSON.stringify(toRecord(protocol, conn, ex, start.realtimeOffsetNs)) +
+        "\n";
+      lines.push(line);
+      chars += line.length;
+    },
+  );
   const drain = () => {
     for (;;) {
       const n = shim.l7_drain(start.ring, buf, buf.length);
-      if (n < 0) throw new Error(`Cannot read ring buffer ${start.ring}: errno ${-n}`);
+      if (n < 0) {
+        throw new Error(`Cannot read ring buffer ${start.ring}: errno ${-n}`);
+      }
       if (n === 0) return;
       tracker.handleBatch(buf, n);
       if (chars >= FLUSH_CHARS) flush();
@@ -60,7 +72,11 @@ async function run(start: StartMessage): Promise<void> {
   };
   while (!stopping) {
     const ready = await shim.l7_wait(start.ring, WAIT_MS);
-    if (ready < 0) throw new Error(`Cannot wait on ring buffer ${start.ring}: errno ${-ready}`);
+    if (ready < 0) {
+      throw new Error(
+        `Cannot wait on ring buffer ${start.ring}: errno ${-ready}`,
+      );
+    }
     drain();
     flush();
   }

@@ -23,7 +23,8 @@ export type Command =
   | { command: "version" };
 
 /** Text of `l7trace --help`. */
-export const HELP = `l7trace: every application-layer request and response on this host, with latency
+export const HELP =
+  `l7trace: every application-layer request and response on this host, with latency
 
 Usage: l7trace <command> [options]
 
@@ -52,15 +53,31 @@ const DEFAULTS = {
 /** Parses a byte count with an optional K/M/G suffix (powers of 1024). */
 export function parseBytes(flag: string, text: string): number {
   const m = /^(\d+)([KMG]?)i?B?$/i.exec(text.trim());
-  if (!m) throw usageError(`Invalid value for --${flag}: '${text}' is not a byte count like 4096 or 8M`);
-  const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase()]!;
+  if (!m) {
+    throw usageError(
+      `Invalid value for --${flag}: '${text}' is not a byte count like 4096 or 8M`,
+    );
+  }
+  const unit = {
+    "": 1,
+    K: 1024,
+    M: 1024 ** 2,
+    G: 1024 ** 3,
+  }[m[2]!.toUpperCase()]!;
   return Number(m[1]) * unit;
 }
 
-function parseInteger(flag: string, text: string, min: number, max: number): number {
+function parseInteger(
+  flag: string,
+  text: string,
+  min: number,
+  max: number,
+): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
-    throw usageError(`Invalid value for --${flag}: '${text}' is not an integer from ${min} to ${max}`);
+    throw usageError(
+      `Invalid value for --${flag}: '${text}' is not an integer from ${min} to ${max}`,
+    );
   }
   return n;
 }
@@ -86,14 +103,18 @@ export function parseCommandLine(args: string[], cpus: number): Command {
       },
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+    const message = error instanceof Error
+      ? error.message.split("\n")[0]!
+      : String(error);
     throw usageError(message.replace(/\. To specify a positional.*$/, ""));
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: "help" };
   if (values.version) return { command: "version" };
   const [command, ...rest] = positionals;
-  if (command === undefined) throw usageError("Missing command: try 'l7trace watch'");
+  if (command === undefined) {
+    throw usageError("Missing command: try 'l7trace watch'");
+  }
   if (command === "help") return { command: "help" };
   if (command === "version") return { command: "version" };
   if (command !== "watch") throw usageError(`Unknown command '${command}'`);
@@ -102,21 +123,34 @@ export function parseCommandLine(args: string[], cpus: number): Command {
   let output: "json" | "table" = values.json ? "json" : "table";
   if (values.output !== undefined) {
     if (values.output !== "json" && values.output !== "table") {
-      throw usageError(`Invalid value for --output: '${values.output}' (use json or table)`);
+      throw usageError(
+        `Invalid value for --output: '${values.output}' (use json or table)`,
+      );
     }
-    if (values.json && values.output === "table") throw usageError("--json and --output table contradict each other");
+    if (values.json && values.output === "table") {
+      throw usageError("--json and --output table contradict each other");
+    }
     output = values.output;
   }
   let durationSec: number | null = null;
   if (values.duration !== undefined) {
     durationSec = Number(values.duration);
     if (!Number.isFinite(durationSec) || durationSec <= 0) {
-      throw usageError(`Invalid value for --duration: '${values.duration}' is not a positive number of seconds`);
+      throw usageError(
+        `Invalid value for --duration: '${values.duration}' is not a positive number of seconds`,
+      );
     }
   }
-  const ringBytes = values["ring-size"] === undefined ? DEFAULTS.ringBytes : parseBytes("ring-size", values["ring-size"]);
-  if (ringBytes < 4096 || ringBytes > 1024 ** 3 || (ringBytes & (ringBytes - 1)) !== 0) {
-    throw usageError(`Invalid value for --ring-size: ${ringBytes} is not a power of two from 4K to 1G`);
+  const ringBytes = values["ring-size"] === undefined
+    ? DEFAULTS.ringBytes
+    : parseBytes("ring-size", values["ring-size"]);
+  if (
+    ringBytes < 4096 || ringBytes > 1024 ** 3 ||
+    (ringBytes & (ringBytes - 1)) !== 0
+  ) {
+    throw usageError(
+      `Invalid value for --ring-size: ${ringBytes} is not a power of two from 4K to 1G`,
+    );
   }
   const maxCaptureBytes = values["max-capture-bytes"] === undefined
     ? DEFAULTS.maxCaptureBytes
@@ -126,7 +160,9 @@ export function parseCommandLine(args: string[], cpus: number): Command {
     options: {
       output,
       durationSec,
-      workers: values.workers === undefined ? Math.min(Math.max(1, cpus), 64) : parseInteger("workers", values.workers, 1, 64),
+      workers: values.workers === undefined
+        ? Math.min(Math.max(1, cpus), 64)
+        : parseInteger("workers", values.workers, 1, 64),
       maxBodyBytes: values["max-body-bytes"] === undefined
         ? DEFAULTS.maxBodyBytes
         : parseInteger("max-body-bytes", values["max-body-bytes"], 0, 1 << 30),

@@ -60,28 +60,42 @@ function hasCap(caps: bigint, cap: number): boolean {
 /** Finds (or mounts) tracefs; returns its path. */
 function tracefs(): string {
   const override = Deno.env.get("L7TRACE_TRACEFS");
-  const candidates = override ? [override] : ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+  const candidates = override
+    ? [override]
+    : ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
   for (const dir of candidates) if (exists(`${dir}/events`)) return dir;
   if (!override) {
     try {
-      const cmd = new Deno.Command("mount", { args: ["-t", "tracefs", "nodev", "/sys/kernel/tracing"], stderr: "null" });
-      if (cmd.outputSync().success && exists("/sys/kernel/tracing/events")) return "/sys/kernel/tracing";
+      const cmd = new Deno.Command("mount", {
+        args: ["-t", "tracefs", "nodev", "/sys/kernel/tracing"],
+        stderr: "null",
+      });
+      if (cmd.outputSync().success && exists("/sys/kernel/tracing/events")) {
+        return "/sys/kernel/tracing";
+      }
     } catch {
       // No mount binary: fall through to the error.
     }
   }
   throw new CliError(
-    `Cannot find tracefs at ${candidates.join(" or ")}: mount it with 'mount -t tracefs nodev /sys/kernel/tracing'`,
+    `Cannot find tracefs at ${
+      candidates.join(" or ")
+    }: mount it with 'mount -t tracefs nodev /sys/kernel/tracing'`,
   );
 }
 
 /** Throws a CliError (exit 1) when l7trace cannot run here. */
 export function preflight(): void {
-  if (Deno.build.os !== "linux") throw new CliError(`l7trace runs on Linux only, not ${Deno.build.os}`);
+  if (Deno.build.os !== "linux") {
+    throw new CliError(`l7trace runs on Linux only, not ${Deno.build.os}`);
+  }
   const caps = effectiveCapabilities();
-  const privileged = hasCap(caps, CAP_SYS_ADMIN) || (hasCap(caps, CAP_BPF) && hasCap(caps, CAP_PERFMON));
+  const privileged = hasCap(caps, CAP_SYS_ADMIN) ||
+    (hasCap(caps, CAP_BPF) && hasCap(caps, CAP_PERFMON));
   if (!privileged) {
-    throw new CliError("l7trace needs root (or CAP_BPF and CAP_PERFMON) to load eBPF programs: run it with sudo");
+    throw new CliError(
+      "l7trace needs root (or CAP_BPF and CAP_PERFMON) to load eBPF programs: run it with sudo",
+    );
   }
   const btf = Deno.env.get("L7TRACE_BTF") ?? "/sys/kernel/btf/vmlinux";
   if (!exists(btf)) {

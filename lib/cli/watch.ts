@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { defaultShimPath, lastError, loadShim, readCounters, type Shim } from "../../ffi/shim.ts";
+import {
+  defaultShimPath,
+  lastError,
+  loadShim,
+  readCounters,
+  type Shim,
+} from "../../ffi/shim.ts";
 import type { TrackerStats } from "../conn/tracker.ts";
 import { WorkerPool } from "../../workers/pool.ts";
 import { OutputWriter } from "../render/output.ts";
@@ -30,7 +36,12 @@ function openTracer(options: WatchOptions): { shim: Shim; path: string } {
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error));
   }
-  let rc = shim.l7_open(options.workers, options.ringBytes, options.maxCaptureBytes, Deno.pid);
+  let rc = shim.l7_open(
+    options.workers,
+    options.ringBytes,
+    options.maxCaptureBytes,
+    Deno.pid,
+  );
   if (rc === 0) rc = shim.l7_attach();
   if (rc !== 0) {
     const why = lastError(shim);
@@ -67,7 +78,9 @@ export async function watch(options: WatchOptions): Promise<number> {
         records += count;
         if (!table) return out.write(text);
         let rows = "";
-        for (const line of text.split("\n")) if (line) rows += tableRow(JSON.parse(line) as L7Record);
+        for (const line of text.split("\n")) {
+          if (line) rows += tableRow(JSON.parse(line) as L7Record);
+        }
         out.write(rows);
       },
       onError(ring, message) {
@@ -83,8 +96,12 @@ export async function watch(options: WatchOptions): Promise<number> {
 
   const onSignal = () => stopped.resolve();
   for (const sig of STOP_SIGNALS) Deno.addSignalListener(sig, onSignal);
-  const timer = options.durationSec === null ? undefined : setTimeout(onSignal, options.durationSec * 1000);
-  log(`ready: ${shim.l7_attached_count()} probes attached, ${options.workers} workers`);
+  const timer = options.durationSec === null
+    ? undefined
+    : setTimeout(onSignal, options.durationSec * 1000);
+  log(
+    `ready: ${shim.l7_attached_count()} probes attached, ${options.workers} workers`,
+  );
 
   await stopped.promise;
   clearTimeout(timer);
@@ -94,8 +111,12 @@ export async function watch(options: WatchOptions): Promise<number> {
   shim.l7_close();
   await out.flush();
   log(
-    `${records} records, ${sum(stats, "events")} events, ${sum(stats, "bytes")} bytes, ` +
-      `${lost} events lost in the kernel, ${sum(stats, "desyncs")} resyncs, ${sum(stats, "invalidFrames")} invalid frames`,
+    `${records} records, ${sum(stats, "events")} events, ${
+      sum(stats, "bytes")
+    } bytes, ` +
+      `${lost} events lost in the kernel, ${sum(stats, "desyncs")} resyncs, ${
+        sum(stats, "invalidFrames")
+      } invalid frames`,
   );
   return failed ? 1 : 0;
 }

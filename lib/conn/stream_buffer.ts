@@ -76,7 +76,9 @@ export class StreamBuffer {
     this.headPos = pos;
     this.#markPos.length = 0;
     this.#markTs.length = 0;
-    if (this.#buf.length > INITIAL_CAPACITY * 16) this.#buf = new Uint8Array(INITIAL_CAPACITY);
+    if (this.#buf.length > INITIAL_CAPACITY * 16) {
+      this.#buf = new Uint8Array(INITIAL_CAPACITY);
+    }
   }
 
   #dropOldMarks(): void {

@@ -18,7 +18,11 @@ import {
   readU64,
   Role,
 } from "../../ffi/shim.ts";
-import { type Exchange, type Parser, Stream } from "../protocols/common/parser.ts";
+import {
+  type Exchange,
+  type Parser,
+  Stream,
+} from "../protocols/common/parser.ts";
 import { parserFor } from "../protocols/registry.ts";
 import type { ConnectionInfo } from "../record.ts";
 import { StreamBuffer } from "./stream_buffer.ts";
@@ -41,7 +45,11 @@ export interface TrackerStats {
 }
 
 /** Receives each finished exchange with its parser and connection. */
-export type ExchangeSink = (protocol: string, conn: ConnectionInfo, ex: Exchange) => void;
+export type ExchangeSink = (
+  protocol: string,
+  conn: ConnectionInfo,
+  ex: Exchange,
+) => void;
 
 /** Tracker settings. */
 export interface TrackerOptions {
@@ -135,8 +143,20 @@ export class Tracker {
       case EventKind.Close: {
         const conn = this.#conns.get(connId);
         if (!conn) return;
-        this.#gapTo(conn, Direction.Send, readU64(view, off + Layout.close.sendBytes), ts, true);
-        this.#gapTo(conn, Direction.Recv, readU64(view, off + Layout.close.recvBytes), ts, true);
+        this.#gapTo(
+          conn,
+          Direction.Send,
+          readU64(view, off + Layout.close.sendBytes),
+          ts,
+          true,
+        );
+        this.#gapTo(
+          conn,
+          Direction.Recv,
+          readU64(view, off + Layout.close.recvBytes),
+          ts,
+          true,
+        );
         this.#close(connId, conn, ts);
         return;
       }
@@ -177,7 +197,9 @@ export class Tracker {
       remotePort: view.getUint16(off + O.remotePort, true),
       tls: false,
     };
-    const requestDirection = role === Role.Server ? Direction.Recv : Direction.Send;
+    const requestDirection = role === Role.Server
+      ? Direction.Recv
+      : Direction.Send;
     const conn = new Connection(
       info,
       parser,
@@ -194,7 +216,13 @@ export class Tracker {
     return dir === conn.requestDirection ? Stream.Request : Stream.Response;
   }
 
-  #data(conn: Connection, dir: Direction, pos: number, data: Uint8Array, ts: number): void {
+  #data(
+    conn: Connection,
+    dir: Direction,
+    pos: number,
+    data: Uint8Array,
+    ts: number,
+  ): void {
     const buf = conn.streams[dir]!;
     if (pos < buf.expected) {
       // Overlap with bytes already seen: keep only what is new.
@@ -222,9 +250,16 @@ export class Tracker {
    * start of a syscall after every response byte seen so far: from then on
    * responses answer requests we see.
    */
-  #resumes(conn: Connection, stream: Stream, data: Uint8Array, ts: number): boolean {
+  #resumes(
+    conn: Connection,
+    stream: Stream,
+    data: Uint8Array,
+    ts: number,
+  ): boolean {
     if (stream !== Stream.Request || ts < conn.lastResponseTs) return false;
-    if (conn.parser.findBoundary(conn.state, Stream.Request, data, 0) !== 0) return false;
+    if (conn.parser.findBoundary(conn.state, Stream.Request, data, 0) !== 0) {
+      return false;
+    }
     conn.parser.reset(conn.state);
     conn.desynced = false;
     const reqDir = conn.requestDirection;
@@ -236,7 +271,13 @@ export class Tracker {
   }
 
   /** Bytes up to stream position `to` will never arrive. */
-  #gapTo(conn: Connection, dir: Direction, to: number, ts: number, closing: boolean): void {
+  #gapTo(
+    conn: Connection,
+    dir: Direction,
+    to: number,
+    ts: number,
+    closing: boolean,
+  ): void {
     const buf = conn.streams[dir]!;
     const len = to - buf.expected;
     if (len <= 0) return;
@@ -271,7 +312,9 @@ export class Tracker {
       if (conn.seeking[stream]) {
         const at = parser.findBoundary(state, stream, view, 0);
         if (at < 0) {
-          if (view.length > BOUNDARY_TAIL) buf.consume(view.length - BOUNDARY_TAIL);
+          if (view.length > BOUNDARY_TAIL) {
+            buf.consume(view.length - BOUNDARY_TAIL);
+          }
           break;
         }
         buf.consume(at);
@@ -316,6 +359,8 @@ export class Tracker {
 
 function commOf(bytes: Uint8Array, off: number): string {
   let s = "";
-  for (let i = off; i < off + 16 && bytes[i] !== 0; i++) s += String.fromCharCode(bytes[i]!);
+  for (let i = off; i < off + 16 && bytes[i] !== 0; i++) {
+    s += String.fromCharCode(bytes[i]!);
+  }
   return s;
 }

@@ -9,7 +9,10 @@ import type { Parser } from "./common/parser.ts";
 import { httpParser } from "./http/mod.ts";
 
 /** Parsers by kernel protocol id (enum l7_protocol in bpf/l7trace.h). */
-export const PARSERS: ReadonlyMap<number, Parser<unknown>> = new Map<number, Parser<unknown>>([
+export const PARSERS: ReadonlyMap<number, Parser<unknown>> = new Map<
+  number,
+  Parser<unknown>
+>([
   [1, httpParser as Parser<unknown>],
 ]);
 
@@ -21,6 +24,10 @@ export function parserFor(protocolId: number): Parser<unknown> | undefined {
 }
 
 /** One-line text of a record's request and response, for the table. */
-export function summarize(protocol: string, req: unknown, resp: unknown): string {
+export function summarize(
+  protocol: string,
+  req: unknown,
+  resp: unknown,
+): string {
   return BY_NAME.get(protocol)?.summarize(req, resp) ?? "";
 }

@@ -5,15 +5,20 @@
  * @module
  */
 
+/** Anything with Deno's stdout write method. */
+export interface ByteWriter {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
 /** Serialises text writes to a writer, one at a time, in order. */
 export class OutputWriter {
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
   readonly #encoder = new TextEncoder();
-  readonly #writer: Deno.Writer;
+  readonly #writer: ByteWriter;
   readonly #onClosed: () => void;
 
-  constructor(writer: Deno.Writer, onClosed: () => void) {
+  constructor(writer: ByteWriter, onClosed: () => void) {
     this.#writer = writer;
     this.#onClosed = onClosed;
   }
@@ -34,9 +39,14 @@ export class OutputWriter {
     if (this.#closed) return;
     try {
       let off = 0;
-      while (off < bytes.length) off += await this.#writer.write(bytes.subarray(off));
+      while (off < bytes.length) {
+        off += await this.#writer.write(bytes.subarray(off));
+      }
     } catch (error) {
-      if (error instanceof Deno.errors.BrokenPipe || error instanceof Deno.errors.BadResource) {
+      if (
+        error instanceof Deno.errors.BrokenPipe ||
+        error instanceof Deno.errors.BadResource
+      ) {
         this.#closed = true;
         this.#onClosed();
         return;

@@ -25,7 +25,8 @@ function cell(text: string, width: number, right = false): string {
 
 /** The header row. */
 export function tableHeader(): string {
-  return COLUMNS.map(([name, w], i) => cell(name, w, i >= 6)).join(" ") + " SUMMARY\n";
+  return COLUMNS.map(([name, w], i) => cell(name, w, i >= 6)).join(" ") +
+    " SUMMARY\n";
 }
 
 /** Formats a latency in ms as a short human figure. */
@@ -38,7 +39,9 @@ export function formatLatency(ms: number | null): string {
 
 /** One row for a record. */
 export function tableRow(r: L7Record): string {
-  const remote = r.remote_ip.includes(":") ? `[${r.remote_ip}]:${r.remote_port}` : `${r.remote_ip}:${r.remote_port}`;
+  const remote = r.remote_ip.includes(":")
+    ? `[${r.remote_ip}]:${r.remote_port}`
+    : `${r.remote_ip}:${r.remote_port}`;
   const cells = [
     r.ts.slice(11, 26),
     String(r.pid),

@@ -1,0 +1,243 @@
+/**
+ * End-to-end test harness: runs `l7trace watch --json` as root in a
+ * subprocess, starts real servers on loopback ports of their own, and
+ * collects the records l7trace printed.
+ *
+ * @module
+ */
+import type { L7Record } from "../../lib/record.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** A running l7trace. */
+export interface Tracer {
+  /** Stops l7trace with SIGINT; resolves with its records and stderr. */
+  stop(): Promise<{ records: L7Record[]; stderr: string; code: number }>;
+}
+
+/** Starts `l7trace watch --json <args>` and waits for its ready line. */
+export async function startTracer(args: string[] = []): Promise<Tracer> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", `${ROOT}main.ts`, "watch", "--json", ...args],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const stdout = new Response(child.stdout).text();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let stderr = "";
+  const deadline = Date.now() + 30_000;
+  while (!stderr.includes("ready")) {
+    const { value, done } = await reader.read();
+    if (done || Date.now() > deadline) {
+      const status = await child.status;
+      throw new Error(
+        `l7trace did not get ready (exit ${status.code}): ${stderr}`,
+      );
+    }
+    stderr += value;
+  }
+  const rest = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      stderr += value;
+    }
+  })();
+  return {
+    async stop() {
+      // Let the last events reach user space before stopping.
+      await sleep(300);
+      child.kill("SIGINT");
+      const status = await child.status;
+      await rest;
+      const text = await stdout;
+      const records = text.split("\n").filter((l) => l.length > 0).map((l) =>
+        JSON.parse(l) as L7Record
+      );
+      return { records, stderr, code: status.code };
+    },
+  };
+}
+
+/** Waits `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A loopback port nobody listens on now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Waits until something accepts TCP connections on host:port. */
+export async function waitForPort(
+  port: number,
+  hostname = "127.0.0.1",
+): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const conn = await Deno.connect({ hostname, port });
+      conn.close();
+      return;
+    } catch {
+      if (Date.now() > deadline) {
+        throw new Error(`Nothing listens on ${hostname}:${port}`);
+      }
+      await sleep(50);
+    }
+  }
+}
+
+/** A server process started by a test. */
+export interface Server {
+  pid: number;
+  port: number;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `cmd args` (a server that listens on `port`) and waits for it. */
+export async function startProcess(
+  cmd: string,
+  args: string[],
+  port: number,
+  dir: string,
+): Promise<Server> {
+  const child = new Deno.Command(cmd, {
+    args,
+    cwd: dir,
+    stdout: "null",
+    stderr: "null",
+    stdin: "null",
+  }).spawn();
+  await waitForPort(port);
+  return {
+    pid: child.pid,
+    port,
+    dir,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+    },
+  };
+}
+
+/** Starts nginx (one worker, as root) with the given `server {}` body. */
+export async function startNginx(
+  serverBody: string,
+  files: Record<string, string | Uint8Array> = {},
+): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-nginx-" });
+  const port = freePort();
+  await Deno.mkdir(`${dir}/www`);
+  for (const [name, content] of Object.entries(files)) {
+    if (typeof content === "string") {
+      await Deno.writeTextFile(`${dir}/www/${name}`, content);
+    } else await Deno.writeFile(`${dir}/www/${name}`, content);
+  }
+  await Deno.writeTextFile(
+    `${dir}/nginx.conf`,
+    `daemon off;
+master_process off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir};
+  proxy_temp_path ${dir};
+  fastcgi_temp_path ${dir};
+  uwsgi_temp_path ${dir};
+  scgi_temp_path ${dir};
+  default_type text/plain;
+  server {
+    listen 127.0.0.1:${port};
+    root ${dir}/www;
+    ${serverBody}
+  }
+}
+`,
+  );
+  const server = await startProcess(
+    "nginx",
+    ["-c", `${dir}/nginx.conf`, "-p", dir],
+    port,
+    dir,
+  );
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Starts Python's http.server serving `files` from a temp dir. */
+export async function startPythonHttp(
+  files: Record<string, string | Uint8Array>,
+  bind = "127.0.0.1",
+): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-py-" });
+  for (const [name, content] of Object.entries(files)) {
+    if (typeof content === "string") {
+      await Deno.writeTextFile(`${dir}/${name}`, content);
+    } else await Deno.writeFile(`${dir}/${name}`, content);
+  }
+  const port = freePort();
+  const server = await startProcess(
+    "python3",
+    ["-m", "http.server", String(port), "--bind", bind],
+    port,
+    dir,
+  );
+  await waitForPort(port, bind);
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Runs a command to completion; throws when it fails. Returns stdout. */
+export async function run(cmd: string, args: string[]): Promise<string> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed (${out.code}): ${
+        new TextDecoder().decode(out.stderr)
+      }`,
+    );
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** Records of one process on one side, in the order l7trace printed them. */
+export function recordsOf(
+  records: L7Record[],
+  pid: number,
+  side: "client" | "server",
+): L7Record[] {
+  return records.filter((r) => r.pid === pid && r.side === side);
+}
+
+/** Whether the test runs as root (end-to-end tests need it). */
+export function isRoot(): boolean {
+  return Deno.uid() === 0;
+}

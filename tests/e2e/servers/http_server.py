@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""HTTP/1.1 keep-alive test server for l7trace's end-to-end tests.
+
+Usage: http_server.py PORT [BIND]
+Routes: /hello, /chunked, /big (1 MiB), /nocontent (204), /echo?id=N,
+and PUT/POST/PATCH/DELETE on any path (reply names method, path, body size).
+"""
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse, parse_qs
+
+BIG = b"x" * (1 << 20)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "l7test/1"
+    sys_version = ""
+
+    def log_message(self, *args):
+        pass
+
+    def send_body(self, status, body, ctype="text/plain"):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_GET(self):
+        url = urlparse(self.path)
+        if url.path == "/hello":
+            self.send_body(200, b"hello")
+        elif url.path == "/big":
+            self.send_body(200, BIG)
+        elif url.path == "/nocontent":
+            self.send_response(204)
+            self.end_headers()
+        elif url.path == "/echo":
+            ident = parse_qs(url.query).get("id", ["none"])[0]
+            self.send_body(200, ("id=" + ident).encode())
+        elif url.path == "/chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (b"hello ", b"chunked ", b"world"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+        else:
+            self.send_body(404, b"not found")
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_write(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        data = self.rfile.read(length) if length else b""
+        self.send_body(200, ("%s %s %d" % (self.command, self.path, len(data))).encode())
+
+    do_PUT = do_POST = do_PATCH = do_DELETE = do_write
+
+
+if __name__ == "__main__":
+    port = int(sys.argv[1])
+    bind = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
+    ThreadingHTTPServer.address_family = __import__("socket").AF_INET6 if ":" in bind else __import__("socket").AF_INET
+    ThreadingHTTPServer((bind, port), Handler).serve_forever()
