@@ -29,6 +29,8 @@ import { StreamBuffer } from "./stream_buffer.ts";
 
 /** A parser that waits for more than this many bytes is stuck. */
 const MAX_HEAD_BYTES = 1 << 20;
+/** A request start line longer than this cannot confirm a resync. */
+const MAX_START_LINE = 8192;
 /** Bytes kept while searching for a boundary, for start lines split across events. */
 const BOUNDARY_TAIL = 512;
 
@@ -60,6 +62,8 @@ class Connection {
   readonly streams = [new StreamBuffer(), new StreamBuffer()];
   readonly seeking = [true, true];
   desynced = true;
+  /** While desynced: the request stream holds a possible first request. */
+  candidate = false;
   lastResponseTs = 0;
   lastTs = 0;
   constructor(
@@ -234,11 +238,8 @@ export class Tracker {
     if (pos > buf.expected) this.#gapTo(conn, dir, pos, ts, false);
     const stream = this.#streamOf(conn, dir);
     if (conn.desynced) {
-      if (!this.#resumes(conn, stream, data, ts)) {
-        buf.reset(pos + data.length);
-        if (stream === Stream.Response) conn.lastResponseTs = ts;
-        return;
-      }
+      this.#whileDesynced(conn, stream, buf, pos, data, ts);
+      return;
     }
     buf.append(data, ts);
     if (stream === Stream.Response) conn.lastResponseTs = ts;
@@ -247,27 +248,59 @@ export class Tracker {
 
   /**
    * A desynced connection resumes when the client starts a request at the
-   * start of a syscall after every response byte seen so far: from then on
-   * responses answer requests we see.
+   * start of a syscall after every response byte seen so far: from then on,
+   * responses answer requests we see. The request may span several events,
+   * so the bytes from that syscall on are kept as a candidate until the
+   * parser confirms a frame starts there; a response arriving meanwhile
+   * cancels it.
    */
-  #resumes(
+  #whileDesynced(
     conn: Connection,
     stream: Stream,
+    buf: StreamBuffer,
+    pos: number,
     data: Uint8Array,
     ts: number,
-  ): boolean {
-    if (stream !== Stream.Request || ts < conn.lastResponseTs) return false;
-    if (conn.parser.findBoundary(conn.state, Stream.Request, data, 0) !== 0) {
-      return false;
+  ): void {
+    const reqBuf = conn.streams[conn.requestDirection]!;
+    if (stream === Stream.Response) {
+      conn.lastResponseTs = ts;
+      conn.candidate = false;
+      reqBuf.reset(reqBuf.expected);
+      buf.reset(pos + data.length);
+      return;
     }
-    conn.parser.reset(conn.state);
-    conn.desynced = false;
-    const reqDir = conn.requestDirection;
-    const respDir = reqDir === Direction.Send ? Direction.Recv : Direction.Send;
-    conn.streams[respDir]!.reset(conn.streams[respDir]!.expected);
-    conn.seeking[Stream.Request] = false;
-    conn.seeking[Stream.Response] = true;
-    return true;
+    if (!conn.candidate) {
+      if (ts < conn.lastResponseTs) {
+        buf.reset(pos + data.length);
+        return;
+      }
+      conn.candidate = true;
+      buf.reset(pos);
+    }
+    buf.append(data, ts);
+    const at = conn.parser.findBoundary(
+      conn.state,
+      Stream.Request,
+      buf.view(),
+      0,
+    );
+    if (at === 0) {
+      conn.parser.reset(conn.state);
+      conn.desynced = conn.candidate = false;
+      const respBuf = conn.streams[
+        conn.requestDirection === Direction.Send
+          ? Direction.Recv
+          : Direction.Send
+      ]!;
+      respBuf.reset(respBuf.expected);
+      conn.seeking[Stream.Request] = false;
+      conn.seeking[Stream.Response] = true;
+      this.#pump(conn, conn.requestDirection, Stream.Request);
+    } else if (at > 0 || buf.length > MAX_START_LINE) {
+      conn.candidate = false;
+      buf.reset(buf.expected);
+    }
   }
 
   /** Bytes up to stream position `to` will never arrive. */
@@ -299,6 +332,7 @@ export class Tracker {
   #desync(conn: Connection): void {
     if (!conn.desynced) this.stats.desyncs++;
     conn.desynced = true;
+    conn.candidate = false;
     conn.parser.reset(conn.state);
     for (const buf of conn.streams) buf.reset(buf.expected);
     conn.seeking[0] = conn.seeking[1] = true;

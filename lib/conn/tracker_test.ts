@@ -1,0 +1,230 @@
+import assert from "node:assert/strict";
+import { Direction, EventWriter, Role } from "../../ffi/event_writer.ts";
+import type { Exchange } from "../protocols/common/parser.ts";
+import type { ConnectionInfo } from "../record.ts";
+import { Tracker } from "./tracker.ts";
+
+const HTTP = 1;
+
+interface Seen {
+  conn: ConnectionInfo;
+  ex: Exchange;
+}
+
+function tracker(): { t: Tracker; seen: Seen[] } {
+  const seen: Seen[] = [];
+  const t = new Tracker(
+    { maxBodyBytes: 64 },
+    (_p, conn, ex) => seen.push({ conn, ex }),
+  );
+  return { t, seen };
+}
+
+/** A client connection whose events are written with running positions. */
+class ClientConn {
+  readonly w = new EventWriter();
+  readonly pos = [0, 0];
+  ts = 1000;
+  constructor(readonly c = { connId: 1, tgid: 42, fd: 7 }, role = Role.Client) {
+    this.w.open(c, this.ts, {
+      role,
+      protocol: HTTP,
+      comm: "curl",
+      remotePort: 8080,
+    });
+  }
+  send(text: string, deliver = true): this {
+    return this.#data(Direction.Send, text, deliver);
+  }
+  recv(text: string, deliver = true): this {
+    return this.#data(Direction.Recv, text, deliver);
+  }
+  #data(dir: Direction, text: string, deliver: boolean): this {
+    this.ts += 1000;
+    const bytes = new TextEncoder().encode(text);
+    if (deliver) this.w.data(this.c, this.ts, dir, this.pos[dir]!, bytes);
+    this.pos[dir]! += bytes.length;
+    return this;
+  }
+  close(): this {
+    this.w.close(this.c, ++this.ts, this.pos[0]!, this.pos[1]!);
+    return this;
+  }
+}
+
+const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: h\r\n\r\n`;
+const ok = (body: string) =>
+  `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+const path = (s: Seen) => (s.ex.req as { path: string }).path;
+const body = (s: Seen) => (s.ex.resp as { body: string } | null)?.body ?? null;
+
+Deno.test("Tracker pairs a request and response with connection metadata", () => {
+  const { t, seen } = tracker();
+  const c = new ClientConn().send(get("/a")).recv(ok("A"));
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  assert.equal(seen.length, 1);
+  const s = seen[0]!;
+  assert.deepEqual(
+    [
+      s.conn.pid,
+      s.conn.fd,
+      s.conn.comm,
+      s.conn.side,
+      s.conn.remotePort,
+      s.conn.localIp,
+    ],
+    [42, 7, "curl", "client", 8080, "127.0.0.1"],
+  );
+  assert.equal(path(s), "/a");
+  assert.equal(body(s), "A");
+  assert.equal(s.ex.reqBytes, get("/a").length);
+  assert.equal(s.ex.respBytes, ok("A").length);
+  assert.equal(s.ex.reqStartNs, 2000);
+  assert.equal(s.ex.respEndNs, 3000);
+});
+
+Deno.test("Tracker gives the same exchanges when every byte is its own event", () => {
+  const { t, seen } = tracker();
+  const c = new ClientConn();
+  for (const ch of get("/x") + get("/y")) c.send(ch);
+  for (const ch of ok("X") + ok("Y")) c.recv(ch);
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  assert.deepEqual(seen.map((s) => [path(s), body(s)]), [["/x", "X"], [
+    "/y",
+    "Y",
+  ]]);
+});
+
+Deno.test("Tracker skips a gap of known length inside a body and stays in sync", () => {
+  const { t, seen } = tracker();
+  const c = new ClientConn().send(get("/big"));
+  const head = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+  c.recv(head + "z".repeat(100));
+  c.w.gap(c.c, ++c.ts, Direction.Recv, c.pos[1]!, 99_900);
+  c.pos[1]! += 99_900;
+  c.send(get("/next")).recv(ok("N"));
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  assert.deepEqual(seen.map((s) => [path(s), s.ex.respBytes]), [
+    ["/big", head.length + 100_000],
+    ["/next", ok("N").length],
+  ]);
+  assert.equal(
+    (seen[0]!.ex.resp as { body_truncated: boolean }).body_truncated,
+    true,
+  );
+  assert.equal(t.stats.desyncs, 0);
+});
+
+Deno.test("Tracker never pairs across lost events, and resumes at the next request", () => {
+  const { t, seen } = tracker();
+  const c = new ClientConn()
+    .send(get("/1")).recv(ok("1"))
+    .send(get("/2")).recv(ok("2"), false) // lost: response 2
+    .send(get("/3")).recv(ok("3"))
+    .send(get("/4")).recv(ok("4"));
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  assert.deepEqual(seen.map((s) => [path(s), body(s)]), [["/1", "1"], [
+    "/4",
+    "4",
+  ]]);
+  assert.equal(t.stats.desyncs, 1);
+});
+
+Deno.test("Tracker pairs pipelined echoes correctly whatever events are lost", () => {
+  // 40 pipelined requests in batches; drop events pseudo-randomly; every
+  // pair reported must carry the same id on both sides.
+  let seed = 7;
+  const random = () =>
+    (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  for (let round = 0; round < 50; round++) {
+    const { t, seen } = tracker();
+    const c = new ClientConn();
+    for (let batch = 0; batch < 8; batch++) {
+      const ids = [0, 1, 2, 3, 4].map((i) => batch * 5 + i);
+      c.send(ids.map((id) => get(`/echo?id=${id}`)).join(""), random() > 0.2);
+      for (const id of ids) c.recv(ok(`id=${id}`), random() > 0.2);
+    }
+    c.close();
+    t.handleBatch(c.w.bytes, c.w.bytes.length);
+    for (const s of seen) {
+      if (s.ex.resp === null) continue;
+      assert.equal(`id=${path(s).split("=")[1]}`, body(s), `round ${round}`);
+    }
+  }
+});
+
+Deno.test("Tracker drops a response seen before any request on a mid-stream connection", () => {
+  const { t, seen } = tracker();
+  const c = new ClientConn().recv(ok("old")).send(get("/new")).recv(ok("new"));
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  assert.deepEqual(seen.map((s) => [path(s), body(s)]), [["/new", "new"]]);
+});
+
+Deno.test("Tracker reports an unanswered request with a null response on close", () => {
+  const { t, seen } = tracker();
+  const c = new ClientConn().send(get("/a")).recv(ok("A")).send(get("/lost"))
+    .close();
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  assert.deepEqual(seen.map((s) => [path(s), body(s), s.ex.respEndNs]), [[
+    "/a",
+    "A",
+    3000,
+  ], ["/lost", null, -1]]);
+  assert.equal(t.size, 0);
+});
+
+Deno.test("Tracker closes a process's connections when it exits", () => {
+  const { t, seen } = tracker();
+  const c = new ClientConn().send(get("/a"));
+  c.w.exit(42, 9999);
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  assert.deepEqual(seen.map((s) => [path(s), body(s)]), [["/a", null]]);
+  assert.equal(t.size, 0);
+});
+
+Deno.test("Tracker uses the server role to tell requests from responses", () => {
+  const { t, seen } = tracker();
+  const c = new ClientConn({ connId: 9, tgid: 5, fd: 3 }, Role.Server).recv(
+    get("/s"),
+  ).send(ok("S"));
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  assert.deepEqual(seen.map((s) => [s.conn.side, path(s), body(s)]), [[
+    "server",
+    "/s",
+    "S",
+  ]]);
+});
+
+Deno.test("Tracker ignores duplicate bytes and events of unknown connections", () => {
+  const { t, seen } = tracker();
+  const c = new ClientConn().send(get("/a"));
+  c.w.data(c.c, 2500, Direction.Send, 0, get("/a")); // the same bytes again
+  c.w.data(
+    { connId: 77, tgid: 1, fd: 1 },
+    2600,
+    Direction.Send,
+    0,
+    get("/ghost"),
+  );
+  c.recv(ok("A"));
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  assert.deepEqual(seen.map((s) => [path(s), body(s)]), [["/a", "A"]]);
+  assert.equal(t.stats.unknownConnEvents, 1);
+});
+
+Deno.test("Tracker survives random bytes on an HTTP connection", () => {
+  const { t } = tracker();
+  const c = new ClientConn();
+  let seed = 3;
+  for (let i = 0; i < 200; i++) {
+    const junk = new Uint8Array(1 + (i * 37) % 700);
+    for (let j = 0; j < junk.length; j++) {
+      junk[j] = seed = (seed * 1103515245 + 12345) & 0xff;
+    }
+    c.w.data(c.c, ++c.ts, i % 2, c.pos[i % 2]!, junk);
+    c.pos[i % 2]! += junk.length;
+  }
+  c.close();
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  assert.equal(t.size, 0);
+});

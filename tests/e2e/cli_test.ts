@@ -1,0 +1,155 @@
+/**
+ * The CLI's contract with its user (root): bad input gives one line and the
+ * right exit code, stopping detaches every probe, and the summary is printed.
+ */
+import assert from "node:assert/strict";
+import { sleep } from "./harness.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+/** Program names of bpf/l7trace.bpf.c as the kernel shows them (15 chars). */
+const OUR_PROGRAMS =
+  /\bname (enter_|exit_|sock_send_lengt|sock_recv_lengt|process_exit)/;
+
+async function l7trace(
+  args: string[],
+  env: Record<string, string> = {},
+  prefix: string[] = [],
+) {
+  const argv = [
+    ...prefix,
+    Deno.execPath(),
+    "run",
+    "--allow-all",
+    MAIN,
+    ...args,
+  ];
+  const out = await new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+async function ourProgramCount(): Promise<number> {
+  const out = await new Deno.Command("bpftool", {
+    args: ["prog", "list"],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) =>
+    OUR_PROGRAMS.test(l)
+  ).length;
+}
+
+function assertOneLine(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `expected one line, got: ${stderr}`);
+  assert.match(lines[0]!, pattern);
+}
+
+Deno.test("an unknown flag is a one-line usage error with exit code 2", async () => {
+  const r = await l7trace(["watch", "--bogus"]);
+  assert.equal(r.code, 2);
+  assertOneLine(
+    r.stderr,
+    /^l7trace: Unknown option '--bogus' \(see 'l7trace --help'\)$/,
+  );
+});
+
+Deno.test("a bad flag value is a one-line usage error with exit code 2", async () => {
+  for (
+    const args of [
+      ["watch", "--workers", "0"],
+      ["watch", "--duration", "soon"],
+      ["watch", "-o", "xml"],
+      ["frobnicate"],
+    ]
+  ) {
+    const r = await l7trace(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assertOneLine(r.stderr, /^l7trace: .+ \(see 'l7trace --help'\)$/);
+  }
+});
+
+Deno.test("without root l7trace says to use sudo and exits 1", async () => {
+  const denoDir = await Deno.makeTempDir();
+  await Deno.chmod(denoDir, 0o777);
+  const r = await l7trace(["watch"], { DENO_DIR: denoDir, HOME: denoDir }, [
+    "setpriv",
+    "--reuid=65534",
+    "--regid=65534",
+    "--clear-groups",
+    "--inh-caps=-all",
+  ]);
+  await Deno.remove(denoDir, { recursive: true });
+  assert.equal(r.code, 1, r.stderr);
+  assertOneLine(r.stderr, /needs root \(or CAP_BPF and CAP_PERFMON\).*sudo/);
+});
+
+Deno.test("a kernel without BTF is reported in one line, exit 1", async () => {
+  const r = await l7trace(["watch"], { L7TRACE_BTF: "/nonexistent/vmlinux" });
+  assert.equal(r.code, 1);
+  assertOneLine(
+    r.stderr,
+    /no BTF type information \(\/nonexistent\/vmlinux is missing\).*CONFIG_DEBUG_INFO_BTF/,
+  );
+  assert.equal(await ourProgramCount(), 0);
+});
+
+Deno.test("a kernel without a needed tracepoint is reported in one line, exit 1", async () => {
+  const fake = await Deno.makeTempDir();
+  await Deno.mkdir(`${fake}/events/sock/sock_send_length`, { recursive: true });
+  const r = await l7trace(["watch"], { L7TRACE_TRACEFS: fake });
+  await Deno.remove(fake, { recursive: true });
+  assert.equal(r.code, 1);
+  assertOneLine(r.stderr, /lacks the tracepoint sock\/sock_recv_length/);
+  assert.equal(await ourProgramCount(), 0);
+});
+
+Deno.test("--duration stops by itself, exits 0, prints the summary, leaves nothing attached", async () => {
+  assert.equal(await ourProgramCount(), 0, "programs left by an earlier run");
+  const r = await l7trace(["watch", "--json", "--duration", "1"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /ready: 26 probes attached/);
+  assert.match(
+    r.stderr,
+    /\d+ records, \d+ events, \d+ bytes, \d+ events lost in the kernel/,
+  );
+  assert.equal(await ourProgramCount(), 0);
+});
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  Deno.test(`${signal} detaches every probe and exits 0`, async () => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", MAIN, "watch", "--json"],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let stderr = "";
+    while (!stderr.includes("ready")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    assert.equal(await ourProgramCount(), 26);
+    await sleep(100);
+    child.kill(signal);
+    const status = await child.status;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    assert.equal(status.code, 0, stderr);
+    assert.match(stderr, /events lost in the kernel/);
+    assert.equal(await ourProgramCount(), 0);
+  });
+}
