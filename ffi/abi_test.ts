@@ -32,14 +32,32 @@ int version = L7_ABI_VERSION, rings = L7_MAX_RINGS;
 `,
     );
     const cc = await new Deno.Command("clang", {
-      args: ["-g", "-O2", "-target", "bpf", "-c", `${dir}/probe.c`, "-o", `${dir}/probe.o`],
+      args: [
+        "-g",
+        "-O2",
+        "-target",
+        "bpf",
+        "-c",
+        `${dir}/probe.c`,
+        "-o",
+        `${dir}/probe.o`,
+      ],
       stderr: "piped",
     }).output();
     assert.ok(cc.success, new TextDecoder().decode(cc.stderr));
-    const dump = await new Deno.Command("bpftool", { args: ["btf", "dump", "file", `${dir}/probe.o`, "-j"], stdout: "piped" })
+    const dump = await new Deno.Command("bpftool", {
+      args: ["btf", "dump", "file", `${dir}/probe.o`, "-j"],
+      stdout: "piped",
+    })
       .output();
-    const types = (JSON.parse(new TextDecoder().decode(dump.stdout)) as { types: BtfType[] }).types;
-    return new Map(types.filter((t) => t.kind === "STRUCT" && t.name).map((t) => [t.name!, t]));
+    const types = (JSON.parse(new TextDecoder().decode(dump.stdout)) as {
+      types: BtfType[];
+    }).types;
+    return new Map(
+      types.filter((t) => t.kind === "STRUCT" && t.name).map((
+        t,
+      ) => [t.name!, t]),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -64,7 +82,12 @@ Deno.test("event ABI offsets in ffi/shim.ts match bpf/l7trace.h", async () => {
     ts_ns: H.tsNs,
   });
   assert.equal(btf.get("l7_header")!.size, H.bytes);
-  assert.deepEqual(offsets(btf.get("l7_data_event")), { h: 0, pos: D.pos, len: D.len, syscall_len: D.syscallLen });
+  assert.deepEqual(offsets(btf.get("l7_data_event")), {
+    h: 0,
+    pos: D.pos,
+    len: D.len,
+    syscall_len: D.syscallLen,
+  });
   assert.equal(btf.get("l7_data_event")!.size, D.bytes);
   assert.deepEqual(offsets(btf.get("l7_open_event")), {
     h: 0,
@@ -82,12 +105,19 @@ Deno.test("event ABI offsets in ffi/shim.ts match bpf/l7trace.h", async () => {
     _pad: O.openFlags + 4,
   });
   assert.equal(btf.get("l7_open_event")!.size, O.bytes);
-  assert.deepEqual(offsets(btf.get("l7_close_event")), { h: 0, send_bytes: C.sendBytes, recv_bytes: C.recvBytes });
+  assert.deepEqual(offsets(btf.get("l7_close_event")), {
+    h: 0,
+    send_bytes: C.sendBytes,
+    recv_bytes: C.recvBytes,
+  });
   assert.equal(btf.get("l7_close_event")!.size, C.bytes);
 });
 
 Deno.test("ABI version and ring limit in ffi/shim.ts match bpf/l7trace.h", async () => {
   const text = await Deno.readTextFile(HEADER);
-  assert.equal(Number(/#define L7_ABI_VERSION (\d+)/.exec(text)?.[1]), ABI_VERSION);
+  assert.equal(
+    Number(/#define L7_ABI_VERSION (\d+)/.exec(text)?.[1]),
+    ABI_VERSION,
+  );
   assert.equal(Number(/#define L7_MAX_RINGS (\d+)/.exec(text)?.[1]), MAX_RINGS);
 });

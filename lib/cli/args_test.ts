@@ -57,7 +57,9 @@ Deno.test("parseCommandLine reads every watch flag", () => {
     },
   });
   assert.equal(
-    (parseCommandLine(["watch", "-o", "json"], 1) as { options: { output: string } }).options.output,
+    (parseCommandLine(["watch", "-o", "json"], 1) as {
+      options: { output: string };
+    }).options.output,
     "json",
   );
 });
@@ -69,18 +71,32 @@ Deno.test("parseCommandLine answers help and version", () => {
 });
 
 Deno.test("parseCommandLine turns bad input into one-line usage errors", () => {
-  assert.equal(usage(["watch", "--nope"]), "Unknown option '--nope' (see 'l7trace --help')");
+  assert.equal(
+    usage(["watch", "--nope"]),
+    "Unknown option '--nope' (see 'l7trace --help')",
+  );
   assert.match(usage([]), /^Missing command/);
   assert.match(usage(["dance"]), /^Unknown command 'dance'/);
   assert.match(usage(["watch", "extra"]), /^Unexpected argument 'extra'/);
-  assert.match(usage(["watch", "--workers", "65"]), /--workers: '65' is not an integer from 1 to 64/);
+  assert.match(
+    usage(["watch", "--workers", "65"]),
+    /--workers: '65' is not an integer from 1 to 64/,
+  );
   assert.match(usage(["watch", "--workers", "1.5"]), /--workers/);
   assert.match(usage(["watch", "--duration", "-1"]), /--duration/);
   assert.match(usage(["watch", "--output", "yaml"]), /--output: 'yaml'/);
   assert.match(usage(["watch", "--json", "--output", "table"]), /contradict/);
   assert.match(usage(["watch", "--ring-size", "3000"]), /power of two/);
-  assert.match(usage(["watch", "--max-capture-bytes", "lots"]), /not a byte count/);
-  for (const msg of [usage(["watch", "--nope"]), usage(["watch", "--duration", "x"])]) {
+  assert.match(
+    usage(["watch", "--max-capture-bytes", "lots"]),
+    /not a byte count/,
+  );
+  for (
+    const msg of [
+      usage(["watch", "--nope"]),
+      usage(["watch", "--duration", "x"]),
+    ]
+  ) {
     assert.ok(!msg.includes("\n"));
   }
 });

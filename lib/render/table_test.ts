@@ -17,19 +17,42 @@ const record: L7Record = {
   req_bytes: 80,
   resp_bytes: 190,
   tls: false,
-  req: { method: "GET", path: "/a", version: "HTTP/1.1", host: "h", headers: {}, body: "", body_truncated: false },
-  resp: { status: 200, reason: "OK", version: "HTTP/1.1", headers: {}, body: "", body_truncated: false },
+  req: {
+    method: "GET",
+    path: "/a",
+    version: "HTTP/1.1",
+    host: "h",
+    headers: {},
+    body: "",
+    body_truncated: false,
+  },
+  resp: {
+    status: 200,
+    reason: "OK",
+    version: "HTTP/1.1",
+    headers: {},
+    body: "",
+    body_truncated: false,
+  },
 };
 
 Deno.test("tableRow aligns under tableHeader", () => {
   const header = tableHeader();
   const row = tableRow(record);
   assert.equal(row.indexOf(" GET /a"), header.indexOf(" SUMMARY"));
-  assert.match(row, /^01:02:03\.123456 4242\s+curl\s+client http\s+\[::1\]:8080\s+1\.50ms\s+80\s+190 GET \/a -> 200 OK\n$/);
+  assert.match(
+    row,
+    /^01:02:03\.123456 4242\s+curl\s+client http\s+\[::1\]:8080\s+1\.50ms\s+80\s+190 GET \/a -> 200 OK\n$/,
+  );
 });
 
 Deno.test("tableRow shows an unanswered request", () => {
-  const row = tableRow({ ...record, resp: null, latency_ms: null, resp_bytes: 0 });
+  const row = tableRow({
+    ...record,
+    resp: null,
+    latency_ms: null,
+    resp_bytes: 0,
+  });
   assert.match(row, /\s-\s+80\s+0 GET \/a -> \(no response\)\n$/);
 });
 
