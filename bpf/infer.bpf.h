@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Protocol inference: which protocol a connection speaks, from the first
- * bytes of one syscall. Rules run strict to loose; the first match wins and
- * is fixed for the connection's life. Unmatched connections never reach
- * user space.
+ * bytes (at most INFER_PEEK) of one syscall and that syscall's length.
+ * Rules run strict to loose; the first match wins and is fixed for the
+ * connection's life. Unmatched connections never reach user space.
+ *
+ * Binary protocols whose responses are ambiguous are matched on the request
+ * side only, and rules that can ask for a whole message in one syscall do.
  */
 #ifndef __L7TRACE_INFER_BPF_H
 #define __L7TRACE_INFER_BPF_H
@@ -16,6 +19,21 @@ static __always_inline int has_prefix(const __u8 *b, const char *p, int n)
 		if (b[i] != (__u8)p[i])
 			return 0;
 	return 1;
+}
+
+static __always_inline __u32 be32(const __u8 *b)
+{
+	return (__u32)b[0] << 24 | (__u32)b[1] << 16 | (__u32)b[2] << 8 | b[3];
+}
+
+static __always_inline __u32 le24(const __u8 *b)
+{
+	return (__u32)b[0] | (__u32)b[1] << 8 | (__u32)b[2] << 16;
+}
+
+static __always_inline int printable(__u8 c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\r' || c == '\n';
 }
 
 /*
@@ -51,18 +69,181 @@ static __always_inline int infer_http(const __u8 *b, __u32 n, int *is_request)
 }
 
 /*
- * Returns the protocol, and the role the connection's owner plays: sending
- * a request or receiving a response makes it a client.
+ * PostgreSQL connection start, sent by the client as one whole message:
+ * StartupMessage (length 9..10240, protocol 3.0) or SSLRequest /
+ * GSSENCRequest (length 8, magic codes).
  */
-static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u8 dir,
-					   __u8 *role)
+static __always_inline int infer_pgsql_startup(const __u8 *b, __u32 n, __u64 total)
 {
-	int is_request = 0;
+	__u32 len = be32(b), code;
 
-	if (infer_http(b, n, &is_request)) {
-		*role = (is_request == (dir == L7_DIR_SEND)) ? L7_ROLE_CLIENT
-							      : L7_ROLE_SERVER;
+	if (n < 8 || len != total)
+		return 0;
+	code = be32(b + 4);
+	if (len == 8)
+		return code == 80877103 || code == 80877104;
+	return len > 8 && len <= 10240 && code == 196608;
+}
+
+/*
+ * PostgreSQL requests after the start: Query 'Q' whose text starts
+ * printable, or an extended-protocol batch starting with Parse 'P' or
+ * Bind 'B', each with a length the syscall can hold.
+ */
+static __always_inline int infer_pgsql_request(const __u8 *b, __u32 n, __u64 total)
+{
+	__u32 len;
+
+	if (n < 6 || (b[0] != 'Q' && b[0] != 'P' && b[0] != 'B'))
+		return 0;
+	len = be32(b + 1);
+	if (len < 5 || len > (1 << 20) || (__u64)len + 1 > total)
+		return 0;
+	if (b[0] == 'Q')
+		return len + 1 == total && printable(b[5]);
+	/* P/B: statement name (often empty) then NUL or printable text. */
+	return b[5] == 0 || printable(b[5]);
+}
+
+/*
+ * MySQL client command: one whole packet (3-byte length + sequence 0)
+ * holding a known command with a plausible length.
+ */
+static __always_inline int infer_mysql_request(const __u8 *b, __u32 n, __u64 total)
+{
+	__u32 len = le24(b);
+
+	if (n < 5 || b[3] != 0 || len == 0 || (__u64)len + 4 != total)
+		return 0;
+	switch (b[4]) {
+	case 0x03:	/* COM_QUERY */
+	case 0x16:	/* COM_STMT_PREPARE */
+		return len >= 2 && printable(b[5]);
+	case 0x17:	/* COM_STMT_EXECUTE */
+		return len >= 10;
+	case 0x02:	/* COM_INIT_DB */
+		return len >= 2 && printable(b[5]);
+	case 0x0e:	/* COM_PING */
+	case 0x01:	/* COM_QUIT */
+		return len == 1;
+	case 0x19:	/* COM_STMT_CLOSE */
+	case 0x1a:	/* COM_STMT_RESET */
+		return len == 5;
+	}
+	return 0;
+}
+
+/* MySQL server greeting: protocol 10 and a version string "N.N...". */
+static __always_inline int infer_mysql_greeting(const __u8 *b, __u32 n, __u64 total)
+{
+	__u32 len = le24(b);
+
+	return n >= 8 && b[3] == 0 && (__u64)len + 4 == total && len >= 20 &&
+	       len <= 1024 && b[4] == 0x0a && b[5] >= '1' && b[5] <= '9' &&
+	       (b[6] == '.' || (b[6] >= '0' && b[6] <= '9'));
+}
+
+/* A DNS header at b (12 bytes); is_query tells which rule matched. */
+static __always_inline int dns_header(const __u8 *b, int *is_query)
+{
+	__u16 qd = b[4] << 8 | b[5], an = b[6] << 8 | b[7];
+	__u16 ns = b[8] << 8 | b[9], ar = b[10] << 8 | b[11];
+	__u8 opcode = (b[2] >> 3) & 0xf;
+
+	/* Z bit clear, standard query (or notify/update), one to a few questions. */
+	if (opcode != 0 || (b[3] & 0x40) || qd == 0 || qd > 4)
+		return 0;
+	*is_query = !(b[2] & 0x80);
+	if (*is_query)
+		return an == 0 && ns == 0 && ar <= 4;
+	return an <= 200 && ns <= 200 && ar <= 200;
+}
+
+/* DNS over UDP: one datagram, 12..4096 bytes, a sane header. */
+static __always_inline int infer_dns_udp(const __u8 *b, __u32 n, __u64 total, int *is_query)
+{
+	return n >= 12 && total >= 17 && total <= 4096 && dns_header(b, is_query);
+}
+
+/* DNS over TCP: a 2-byte length covering the rest of the syscall. */
+static __always_inline int infer_dns_tcp(const __u8 *b, __u32 n, __u64 total, int *is_query)
+{
+	__u32 len = b[0] << 8 | b[1];
+
+	return n >= 14 && len >= 17 && (__u64)len + 2 == total &&
+	       dns_header(b + 2, is_query);
+}
+
+/*
+ * Redis request: a multibulk array "*<count>\r\n$" (count 1..9999), or an
+ * inline PING. Replies are too ambiguous to infer from.
+ */
+static __always_inline int infer_redis_request(const __u8 *b, __u32 n)
+{
+	int i;
+
+	if (n >= 6 && has_prefix(b, "PING\r\n", 6))
+		return 1;
+	if (n < 7 || b[0] != '*' || b[1] < '1' || b[1] > '9')
+		return 0;
+	for (i = 2; i < 6; i++) {
+		if (b[i] == '\r')
+			return b[i + 1] == '\n' && b[i + 2] == '$';
+		if (b[i] < '0' || b[i] > '9')
+			return 0;
+	}
+	return 0;
+}
+
+static __always_inline __u8 role_of(int is_request, __u8 dir)
+{
+	/* Sending a request or receiving a response makes a client. */
+	return (is_request == (dir == L7_DIR_SEND)) ? L7_ROLE_CLIENT : L7_ROLE_SERVER;
+}
+
+/*
+ * Returns the protocol of a syscall's data (b: its first n bytes, total:
+ * its length) and the role the connection's owner plays.
+ */
+static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
+					   __u8 dir, __u8 is_udp, __u8 *role)
+{
+	int flag = 0;
+
+	if (is_udp) {
+		if (infer_dns_udp(b, n, total, &flag)) {
+			*role = role_of(flag, dir);
+			return L7_PROTO_DNS;
+		}
+		return L7_PROTO_UNKNOWN;
+	}
+	if (infer_http(b, n, &flag)) {
+		*role = role_of(flag, dir);
 		return L7_PROTO_HTTP;
+	}
+	if (infer_pgsql_startup(b, n, total)) {
+		*role = role_of(1, dir);
+		return L7_PROTO_PGSQL;
+	}
+	if (infer_mysql_greeting(b, n, total)) {
+		*role = role_of(0, dir);
+		return L7_PROTO_MYSQL;
+	}
+	if (infer_mysql_request(b, n, total)) {
+		*role = role_of(1, dir);
+		return L7_PROTO_MYSQL;
+	}
+	if (infer_dns_tcp(b, n, total, &flag)) {
+		*role = role_of(flag, dir);
+		return L7_PROTO_DNS;
+	}
+	if (infer_pgsql_request(b, n, total)) {
+		*role = role_of(1, dir);
+		return L7_PROTO_PGSQL;
+	}
+	if (infer_redis_request(b, n)) {
+		*role = role_of(1, dir);
+		return L7_PROTO_REDIS;
 	}
 	return L7_PROTO_UNKNOWN;
 }

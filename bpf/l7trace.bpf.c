@@ -34,6 +34,29 @@ const volatile __u32 self_tgid = 0;
  * of the copy loop as a distinct state and reject the program.
  */
 __u32 max_capture_bytes = 256 * 1024;
+/* Which filter maps below are in force (L7_FILTER_*). */
+const volatile __u32 filter_flags = 0;
+/* Protocols user space parses, one bit per enum l7_protocol. */
+const volatile __u32 protocol_mask = ~0u;
+/* Roles to trace: 1 << L7_ROLE_CLIENT | 1 << L7_ROLE_SERVER. */
+const volatile __u32 side_mask = ~0u;
+
+#define FILTER_MAP(name, key_type)			\
+struct {						\
+	__uint(type, BPF_MAP_TYPE_HASH);		\
+	__uint(max_entries, 1024);			\
+	__type(key, key_type);				\
+	__type(value, __u8);				\
+} name SEC(".maps")
+
+struct comm_key { char comm[L7_COMM_LEN]; };
+struct addr_key { __u8 addr[16]; };
+
+FILTER_MAP(filter_pids, __u32);
+FILTER_MAP(filter_comms, struct comm_key);
+FILTER_MAP(filter_lports, __u16);
+FILTER_MAP(filter_rports, __u16);
+FILTER_MAP(filter_raddrs, struct addr_key);
 
 /* One ring buffer per worker, created and inserted by user space. */
 struct {
@@ -77,19 +100,21 @@ enum io_kind {
 	IO_MSG = 3,	/* sendmsg/recvmsg: struct user_msghdr */
 	IO_CONNECT = 4,
 	IO_ACCEPT = 5,
+	IO_SENDFILE = 6,	/* bytes never pass through user memory */
 };
 
 /* A syscall in flight on one thread. */
 struct io_args {
 	__u64 ptr;	/* buffer, iovec array or msghdr */
 	__u64 count;	/* buffer length or iovec count */
+	__u64 addr;	/* user sockaddr of sendto/recvfrom, or 0 */
 	__u64 ts;
 	__u64 sk;	/* struct sock *, set by sock_*_length */
 	__s32 fd;
 	__u8 kind;
 	__u8 dir;
 	__u8 is_sock;
-	__u8 family;
+	__u8 is_udp;
 };
 
 struct {
@@ -180,6 +205,14 @@ static __always_inline int emit(__u32 tgid, __s32 fd, void *ev, __u64 size)
 	return 0;
 }
 
+/* The process's name (its main thread's), not this thread's. */
+static __always_inline void process_comm(char *out)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	BPF_CORE_READ_STR_INTO((char (*)[L7_COMM_LEN])out, task, group_leader, comm);
+}
+
 static __always_inline void fill_header(struct l7_header *h, __u16 kind,
 					__u32 tgid, __s32 fd, __u64 conn_id,
 					__u64 ts, __u32 size)
@@ -206,8 +239,37 @@ static __always_inline struct conn_state *new_conn(struct conn_key *key,
 	return bpf_map_lookup_elem(&conns, key);
 }
 
+/* Whether the side, port and address filters let a connection through. */
+static __always_inline int connection_wanted(struct l7_open_event *ev)
+{
+	if (!(side_mask & (1u << ev->role)))
+		return 0;
+	if ((filter_flags & L7_FILTER_LPORT) && !bpf_map_lookup_elem(&filter_lports, &ev->local_port))
+		return 0;
+	if ((filter_flags & L7_FILTER_RPORT) && !bpf_map_lookup_elem(&filter_rports, &ev->remote_port))
+		return 0;
+	if (filter_flags & L7_FILTER_RADDR) {
+		struct addr_key k = {};
+
+		if (ev->family == AF_INET) {
+			k.addr[10] = k.addr[11] = 0xff;
+			__builtin_memcpy(k.addr + 12, ev->remote_addr, 4);
+		} else {
+			__builtin_memcpy(k.addr, ev->remote_addr, 16);
+		}
+		if (!bpf_map_lookup_elem(&filter_raddrs, &k))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Tell user space about a connection. Returns 0 when announced, 1 when
+ * the filters reject it (it is then disabled), -1 when the ring was full
+ * (it is tried again on its next syscall).
+ */
 static __always_inline int announce(struct conn_key *key, struct conn_state *c,
-				    struct sock *sk, __u64 ts)
+				    struct sock *sk, __u64 ts, __u8 is_udp)
 {
 	struct l7_open_event ev = {};
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -230,8 +292,12 @@ static __always_inline int announce(struct conn_key *key, struct conn_state *c,
 		BPF_CORE_READ_INTO(&ev.remote_addr, sk,
 				   __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	}
-	bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
+	if (!connection_wanted(&ev))
+		return 1;
+	process_comm(ev.comm);
 	ev.open_flags = (c->flags & CONN_MIDSTREAM) ? L7_OPEN_MIDSTREAM : 0;
+	if (is_udp)
+		ev.open_flags |= L7_OPEN_DATAGRAM;
 	if (emit(key->tgid, key->fd, &ev, sizeof(ev)))
 		return -1;
 	__u8 one = 1;
@@ -288,6 +354,7 @@ static long emit_chunk(__u32 i, struct loop_ctx *lc)
 static __always_inline int peek(struct io_args *a, __u8 *out, __u32 *n, __u64 ret)
 {
 	__u64 base = a->ptr, len = ret;
+	__u32 take;
 
 	if (a->kind != IO_BUF) {
 		struct iovec v;
@@ -297,10 +364,43 @@ static __always_inline int peek(struct io_args *a, __u8 *out, __u32 *n, __u64 re
 		base = (__u64)v.iov_base;
 		len = v.iov_len < ret ? v.iov_len : ret;
 	}
-	*n = len < INFER_PEEK ? len : INFER_PEEK;
-	if (*n < INFER_PEEK)
-		__builtin_memset(out + *n, 0, 1);
-	return bpf_probe_read_user(out, INFER_PEEK, (void *)base) ? -1 : 0;
+	take = len < INFER_PEEK ? len : INFER_PEEK;
+	asm volatile("" : "+r"(take));
+	if (take == 0 || take > INFER_PEEK)
+		return -1;
+	*n = take;
+	/* The whole syscall's length matters to rules that want one message. */
+	return bpf_probe_read_user(out, take, (void *)base) ? -1 : 0;
+}
+
+/* The peer of a UDP datagram: the syscall's sockaddr, else the socket's. */
+static __always_inline void datagram_peer(struct io_args *a, struct l7_data_event *ev)
+{
+	struct sock *sk = (struct sock *)a->sk;
+	__u8 sa[24] = {};
+
+	if (a->addr && !bpf_probe_read_user(sa, sizeof(sa), (void *)a->addr)) {
+		__u16 family = sa[0] | sa[1] << 8;
+
+		if (family == AF_INET) {
+			ev->peer_family = AF_INET;
+			ev->peer_port = sa[2] << 8 | sa[3];
+			__builtin_memcpy(ev->peer_addr, sa + 4, 4);
+			return;
+		}
+		if (family == AF_INET6) {
+			ev->peer_family = AF_INET6;
+			ev->peer_port = sa[2] << 8 | sa[3];
+			__builtin_memcpy(ev->peer_addr, sa + 8, 16);
+			return;
+		}
+	}
+	ev->peer_family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	ev->peer_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (ev->peer_family == AF_INET)
+		BPF_CORE_READ_INTO(&ev->peer_addr, sk, __sk_common.skc_daddr);
+	else
+		BPF_CORE_READ_INTO(&ev->peer_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 }
 
 static __always_inline void handle_data(struct io_args *a, __u64 ret)
@@ -320,22 +420,30 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 	if (c->flags & CONN_DISABLED)
 		return;
 	if (!(c->flags & CONN_ANNOUNCED)) {
-		__u8 head[INFER_PEEK];
+		__u8 head[INFER_PEEK] = {};
 		__u32 n = 0;
 		__u8 role = L7_ROLE_UNKNOWN;
 		__u8 proto;
 
-		if (peek(a, head, &n, ret))
+		if (a->kind == IO_SENDFILE || peek(a, head, &n, ret))
 			return;
-		proto = infer_protocol(head, n, dir, &role);
+		proto = infer_protocol(head, n, ret, dir, a->is_udp, &role);
 		if (proto == L7_PROTO_UNKNOWN)
 			return;
 		c->protocol = proto;
 		if (c->role == L7_ROLE_UNKNOWN)
 			c->role = role;
+		if (!(protocol_mask & (1u << proto))) {
+			c->flags |= CONN_DISABLED;
+			return;
+		}
 		/* The stream starts at this syscall's first byte. */
 		c->pos[dir] = pos;
-		if (announce(&key, c, (struct sock *)a->sk, a->ts))
+		int r = announce(&key, c, (struct sock *)a->sk, a->ts, a->is_udp);
+
+		if (r > 0)
+			c->flags |= CONN_DISABLED;
+		if (r)
 			return;
 		c->pos[dir] = pos + ret;
 		c->flags |= CONN_ANNOUNCED;
@@ -349,6 +457,21 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 	fill_header(&s->ev.h, L7_EVENT_DATA, key.tgid, key.fd, c->id, a->ts, 0);
 	s->ev.h.direction = dir;
 	s->ev.syscall_len = ret;
+	s->ev.other_pos = c->pos[dir ^ 1];
+	s->ev.peer_family = 0;
+	s->ev.peer_port = 0;
+	if (a->is_udp) {
+		s->ev.h.flags = L7_FLAG_DATAGRAM;
+		datagram_peer(a, &s->ev);
+	}
+	if (a->kind == IO_SENDFILE) {
+		s->ev.h.kind = L7_EVENT_GAP;
+		s->ev.h.size = sizeof(s->ev);
+		s->ev.pos = pos;
+		s->ev.len = ret;
+		emit(key.tgid, key.fd, &s->ev, sizeof(s->ev));
+		return;
+	}
 
 	struct emit_ctx *ec = &s->c;
 	struct loop_ctx lc = { .s = s };
@@ -381,17 +504,33 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 	}
 }
 
-static __always_inline void save_io(__s32 fd, __u64 ptr, __u64 cnt, __u8 kind,
-				    __u8 dir)
+/* Whether the pid and comm filters let this process through. */
+static __always_inline int process_wanted(__u32 tgid)
+{
+	if ((filter_flags & L7_FILTER_PID) && !bpf_map_lookup_elem(&filter_pids, &tgid))
+		return 0;
+	if (filter_flags & L7_FILTER_COMM) {
+		struct comm_key k = {};
+
+		process_comm(k.comm);
+		if (!bpf_map_lookup_elem(&filter_comms, &k))
+			return 0;
+	}
+	return 1;
+}
+
+static __always_inline void save_io(__s32 fd, __u64 ptr, __u64 cnt, __u64 addr,
+				    __u8 kind, __u8 dir)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct io_args a = {};
 
-	if ((pid_tgid >> 32) == self_tgid)
+	if ((pid_tgid >> 32) == self_tgid || !process_wanted(pid_tgid >> 32))
 		return;
 	a.fd = fd;
 	a.ptr = ptr;
 	a.count = cnt;
+	a.addr = addr;
 	a.kind = kind;
 	a.dir = dir;
 	a.ts = bpf_ktime_get_ns();
@@ -412,6 +551,7 @@ static __always_inline void finish_io(long ret)
 			if (!bpf_probe_read_user(&m, sizeof(m), (void *)a->ptr)) {
 				a->ptr = (__u64)m.msg_iov;
 				a->count = m.msg_iovlen;
+				a->addr = (__u64)m.msg_name;
 				a->kind = IO_IOVEC;
 				handle_data(a, ret);
 			}
@@ -437,6 +577,7 @@ static __always_inline void mark_socket(struct trace_event_raw_sock_msg_length *
 	if (ctx->protocol != IPPROTO_TCP && ctx->protocol != IPPROTO_UDP)
 		return;
 	a->is_sock = 1;
+	a->is_udp = ctx->protocol == IPPROTO_UDP;
 	a->sk = (__u64)ctx->sk;
 }
 
@@ -454,11 +595,13 @@ int sock_recv_length(struct trace_event_raw_sock_msg_length *ctx)
 	return 0;
 }
 
-#define ENTER(name, kind, dir, ptr_arg, cnt_arg)				\
+/* addr_arg: index of a sockaddr argument, or 6 for none (args[6] is 0). */
+#define ENTER(name, kind, dir, ptr_arg, cnt_arg, addr_arg)			\
 SEC("tracepoint/syscalls/sys_enter_" #name)					\
 int enter_##name(struct trace_event_raw_sys_enter *ctx)				\
 {										\
-	save_io(ctx->args[0], ctx->args[ptr_arg], ctx->args[cnt_arg], kind, dir); \
+	save_io(ctx->args[0], ctx->args[ptr_arg], ctx->args[cnt_arg],		\
+		addr_arg < 6 ? ctx->args[addr_arg & 7] : 0, kind, dir);		\
 	return 0;								\
 }										\
 SEC("tracepoint/syscalls/sys_exit_" #name)					\
@@ -468,14 +611,29 @@ int exit_##name(struct trace_event_raw_sys_exit *ctx)				\
 	return 0;								\
 }
 
-ENTER(read, IO_BUF, L7_DIR_RECV, 1, 2)
-ENTER(write, IO_BUF, L7_DIR_SEND, 1, 2)
-ENTER(recvfrom, IO_BUF, L7_DIR_RECV, 1, 2)
-ENTER(sendto, IO_BUF, L7_DIR_SEND, 1, 2)
-ENTER(readv, IO_IOVEC, L7_DIR_RECV, 1, 2)
-ENTER(writev, IO_IOVEC, L7_DIR_SEND, 1, 2)
-ENTER(recvmsg, IO_MSG, L7_DIR_RECV, 1, 1)
-ENTER(sendmsg, IO_MSG, L7_DIR_SEND, 1, 1)
+ENTER(read, IO_BUF, L7_DIR_RECV, 1, 2, 6)
+ENTER(write, IO_BUF, L7_DIR_SEND, 1, 2, 6)
+ENTER(recvfrom, IO_BUF, L7_DIR_RECV, 1, 2, 4)
+ENTER(sendto, IO_BUF, L7_DIR_SEND, 1, 2, 4)
+ENTER(readv, IO_IOVEC, L7_DIR_RECV, 1, 2, 6)
+ENTER(writev, IO_IOVEC, L7_DIR_SEND, 1, 2, 6)
+ENTER(recvmsg, IO_MSG, L7_DIR_RECV, 1, 1, 6)
+ENTER(sendmsg, IO_MSG, L7_DIR_SEND, 1, 1, 6)
+
+/* sendfile(out_fd, in_fd, offset, count): the socket is out_fd. */
+SEC("tracepoint/syscalls/sys_enter_sendfile64")
+int enter_sendfile64(struct trace_event_raw_sys_enter *ctx)
+{
+	save_io(ctx->args[0], 0, ctx->args[3], 0, IO_SENDFILE, L7_DIR_SEND);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendfile64")
+int exit_sendfile64(struct trace_event_raw_sys_exit *ctx)
+{
+	finish_io(ctx->ret);
+	return 0;
+}
 
 /* connect: a new client connection on an INET socket. */
 SEC("tracepoint/syscalls/sys_enter_connect")
@@ -486,7 +644,7 @@ int enter_connect(struct trace_event_raw_sys_enter *ctx)
 	bpf_probe_read_user(&family, sizeof(family), (void *)ctx->args[1]);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
-	save_io(ctx->args[0], 0, 0, IO_CONNECT, 0);
+	save_io(ctx->args[0], 0, 0, 0, IO_CONNECT, 0);
 	return 0;
 }
 
@@ -525,7 +683,7 @@ static __always_inline void accepted(long ret)
 SEC("tracepoint/syscalls/sys_enter_accept")
 int enter_accept(struct trace_event_raw_sys_enter *ctx)
 {
-	save_io(ctx->args[0], 0, 0, IO_ACCEPT, 0);
+	save_io(ctx->args[0], 0, 0, 0, IO_ACCEPT, 0);
 	return 0;
 }
 
@@ -539,7 +697,7 @@ int exit_accept(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_accept4")
 int enter_accept4(struct trace_event_raw_sys_enter *ctx)
 {
-	save_io(ctx->args[0], 0, 0, IO_ACCEPT, 0);
+	save_io(ctx->args[0], 0, 0, 0, IO_ACCEPT, 0);
 	return 0;
 }
 

@@ -7,7 +7,7 @@
 #ifndef __L7TRACE_H
 #define __L7TRACE_H
 
-#define L7_ABI_VERSION 1
+#define L7_ABI_VERSION 3
 
 /* Payload bytes carried by one data event. */
 #define L7_MAX_CHUNK 30720
@@ -37,10 +37,18 @@ enum l7_role {
 enum l7_protocol {
 	L7_PROTO_UNKNOWN = 0,
 	L7_PROTO_HTTP = 1,
+	L7_PROTO_REDIS = 2,
+	L7_PROTO_MYSQL = 3,
+	L7_PROTO_PGSQL = 4,
+	L7_PROTO_DNS = 5,
 };
 
-/* l7_open_event.flags */
+/* l7_header.flags */
+#define L7_FLAG_DATAGRAM 1	/* UDP: one DATA event per datagram */
+
+/* l7_open_event.open_flags */
 #define L7_OPEN_MIDSTREAM 1	/* connected before tracing began */
+#define L7_OPEN_DATAGRAM 2	/* a UDP socket */
 
 /* Every event starts with this header; size covers header and payload. */
 struct l7_header {
@@ -60,6 +68,16 @@ struct l7_data_event {
 	__u64 pos;		/* stream offset of the first byte */
 	__u32 len;		/* DATA: payload bytes; GAP: bytes not copied */
 	__u32 syscall_len;	/* bytes the whole syscall moved */
+	/* UDP: the datagram's peer; 0 family = the connection's peer */
+	__u16 peer_family;
+	__u16 peer_port;
+	__u32 _pad;
+	__u8 peer_addr[16];
+	/*
+	 * The other direction's offset when this event was made: bytes lost
+	 * there show as a gap before this event is parsed, not after.
+	 */
+	__u64 other_pos;
 	/* DATA: len payload bytes follow */
 };
 
@@ -83,6 +101,22 @@ struct l7_close_event {
 	struct l7_header h;
 	__u64 send_bytes;	/* stream offsets at close */
 	__u64 recv_bytes;
+};
+
+/* Filters active in the kernel (filter_flags). */
+#define L7_FILTER_PID 1
+#define L7_FILTER_COMM 2
+#define L7_FILTER_LPORT 4
+#define L7_FILTER_RPORT 8
+#define L7_FILTER_RADDR 16
+
+/* l7_filter_add kinds: which filter map a value goes to. */
+enum l7_filter_kind {
+	L7_FILTER_KIND_PID = 0,		/* __u32 */
+	L7_FILTER_KIND_COMM = 1,	/* char[16], NUL-padded */
+	L7_FILTER_KIND_LPORT = 2,	/* __u16 */
+	L7_FILTER_KIND_RPORT = 3,	/* __u16 */
+	L7_FILTER_KIND_RADDR = 4,	/* __u8[16], IPv4 as ::ffff:a.b.c.d */
 };
 
 /* Kernel-side counters, one slot per index, summed over CPUs. */

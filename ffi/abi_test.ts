@@ -87,6 +87,11 @@ Deno.test("event ABI offsets in ffi/shim.ts match bpf/l7trace.h", async () => {
     pos: D.pos,
     len: D.len,
     syscall_len: D.syscallLen,
+    peer_family: D.peerFamily,
+    peer_port: D.peerPort,
+    _pad: D.peerPort + 2,
+    peer_addr: D.peerAddr,
+    other_pos: D.otherPos,
   });
   assert.equal(btf.get("l7_data_event")!.size, D.bytes);
   assert.deepEqual(offsets(btf.get("l7_open_event")), {

@@ -101,13 +101,17 @@ export class EventWriter {
     return this;
   }
 
-  /** A DATA event carrying `payload` at stream position `pos`. */
+  /**
+   * A DATA event carrying `payload` at stream position `pos`; `otherPos`
+   * is the other direction's position at the time (0: unknown).
+   */
   data(
     c: EventConn,
     ts: number,
     dir: Direction,
     pos: number,
     payload: Uint8Array | string,
+    otherPos = 0,
   ): this {
     const bytes = typeof payload === "string"
       ? new TextEncoder().encode(payload)
@@ -119,6 +123,7 @@ export class EventWriter {
     v.setBigUint64(D.pos, BigInt(pos), true);
     v.setUint32(D.len, bytes.length, true);
     v.setUint32(D.syscallLen, bytes.length, true);
+    v.setBigUint64(D.otherPos, BigInt(otherPos), true);
     this.#buf.set(bytes, this.#len + D.bytes);
     this.#commit(size);
     return this;

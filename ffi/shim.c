@@ -131,11 +131,15 @@ static int ring_create(struct ring *r, unsigned int size)
 
 /*
  * Open and load the BPF object. ring_bytes must be a power of two and a
- * multiple of the page size. Returns 0 or a negative errno; l7_last_error
- * says why.
+ * multiple of the page size; filter_flags says which filter maps are in
+ * force (fill them with l7_filter_add before l7_attach); protocol_mask and
+ * side_mask select protocols and roles. Returns 0 or a negative errno;
+ * l7_last_error says why.
  */
 int l7_open(unsigned int nr_rings, unsigned int ring_bytes,
-	    unsigned int max_capture_bytes, unsigned int self_tgid)
+	    unsigned int max_capture_bytes, unsigned int self_tgid,
+	    unsigned int filter_flags, unsigned int protocol_mask,
+	    unsigned int side_mask)
 {
 	int err;
 
@@ -150,6 +154,9 @@ int l7_open(unsigned int nr_rings, unsigned int ring_bytes,
 	skel->rodata->nr_rings = nr_rings;
 	skel->rodata->self_tgid = self_tgid;
 	skel->data->max_capture_bytes = max_capture_bytes;
+	skel->rodata->filter_flags = filter_flags;
+	skel->rodata->protocol_mask = protocol_mask;
+	skel->rodata->side_mask = side_mask;
 	bpf_map__set_max_entries(skel->maps.rings, nr_rings);
 	/*
 	 * The inner ring template keeps its declared size: the kernel does not
@@ -173,6 +180,33 @@ int l7_open(unsigned int nr_rings, unsigned int ring_bytes,
 		}
 	}
 	ring_count = nr_rings;
+	return 0;
+}
+
+/*
+ * Add one value to a filter map (enum l7_filter_kind); value holds the key
+ * bytes (len must match the map's key size). Call after l7_open, before
+ * l7_attach. Returns 0 or a negative errno.
+ */
+int l7_filter_add(unsigned int kind, const void *value, unsigned int len)
+{
+	struct bpf_map *maps[] = {
+		[L7_FILTER_KIND_PID] = skel ? skel->maps.filter_pids : NULL,
+		[L7_FILTER_KIND_COMM] = skel ? skel->maps.filter_comms : NULL,
+		[L7_FILTER_KIND_LPORT] = skel ? skel->maps.filter_lports : NULL,
+		[L7_FILTER_KIND_RPORT] = skel ? skel->maps.filter_rports : NULL,
+		[L7_FILTER_KIND_RADDR] = skel ? skel->maps.filter_raddrs : NULL,
+	};
+	__u8 one = 1;
+
+	if (!skel || kind >= sizeof(maps) / sizeof(maps[0]))
+		return fail(-EINVAL, "Cannot add a filter: bad kind %u", kind);
+	if (len != bpf_map__key_size(maps[kind]))
+		return fail(-EINVAL, "Cannot add a filter: %u bytes, the map wants %u",
+			    len, bpf_map__key_size(maps[kind]));
+	if (bpf_map_update_elem(bpf_map__fd(maps[kind]), value, &one, BPF_ANY))
+		return fail(-errno, "Cannot add a filter: %s (at most 1024 values per filter)",
+			    strerror(errno));
 	return 0;
 }
 

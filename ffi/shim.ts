@@ -7,7 +7,7 @@
  */
 
 /** Version of the event ABI this decoder understands (L7_ABI_VERSION). */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 3;
 /** Most ring buffers, hence workers (L7_MAX_RINGS). */
 export const MAX_RINGS = 64;
 /** Kernel counter slots (L7_CNT_NR). */
@@ -39,7 +39,32 @@ export const enum Role {
 export const enum ProtocolId {
   Unknown = 0,
   Http = 1,
+  Redis = 2,
+  Mysql = 3,
+  Pgsql = 4,
+  Dns = 5,
 }
+
+/** filter_flags bits (L7_FILTER_*). */
+export const enum FilterFlag {
+  Pid = 1,
+  Comm = 2,
+  LocalPort = 4,
+  RemotePort = 8,
+  RemoteAddr = 16,
+}
+
+/** Filter map kinds for l7_filter_add (enum l7_filter_kind). */
+export const enum FilterKind {
+  Pid = 0,
+  Comm = 1,
+  LocalPort = 2,
+  RemotePort = 3,
+  RemoteAddr = 4,
+}
+
+/** Header flag: the event belongs to a UDP socket (one DATA event per datagram). */
+export const FLAG_DATAGRAM = 1;
 
 /** Byte offsets of the event structs; checked against BTF by abi_test.ts. */
 export const Layout = {
@@ -54,7 +79,16 @@ export const Layout = {
     tsNs: 24,
     bytes: 32,
   },
-  data: { pos: 32, len: 40, syscallLen: 44, bytes: 48 },
+  data: {
+    pos: 32,
+    len: 40,
+    syscallLen: 44,
+    peerFamily: 48,
+    peerPort: 50,
+    peerAddr: 56,
+    otherPos: 72,
+    bytes: 80,
+  },
   open: {
     sendPos: 32,
     recvPos: 40,
@@ -74,6 +108,8 @@ export const Layout = {
 
 /** OPEN flag: the connection existed before tracing began. */
 export const OPEN_MIDSTREAM = 1;
+/** OPEN flag: a UDP socket. */
+export const OPEN_DATAGRAM = 2;
 
 /** Reads a little-endian u64 as a number (exact below 2^53). */
 export function readU64(view: DataView, offset: number): number {
@@ -95,7 +131,11 @@ export function ringForConnection(
 }
 
 const SYMBOLS = {
-  l7_open: { parameters: ["u32", "u32", "u32", "u32"], result: "i32" },
+  l7_open: {
+    parameters: ["u32", "u32", "u32", "u32", "u32", "u32", "u32"],
+    result: "i32",
+  },
+  l7_filter_add: { parameters: ["u32", "buffer", "u32"], result: "i32" },
   l7_attach: { parameters: [], result: "i32" },
   l7_close: { parameters: [], result: "void" },
   l7_last_error: { parameters: ["buffer", "i32"], result: "i32" },

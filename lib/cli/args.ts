@@ -5,6 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { usageError } from "./errors.ts";
+import { type KernelFilters, parseKernelFilters } from "./kernel_filters.ts";
+import { protocolNames } from "../protocols/registry.ts";
 
 /** Options of `l7trace watch`. */
 export interface WatchOptions {
@@ -14,6 +16,9 @@ export interface WatchOptions {
   maxBodyBytes: number;
   maxCaptureBytes: number;
   ringBytes: number;
+  /** Only this protocol (a registry name), or null for all. */
+  protocol: string | null;
+  filters: KernelFilters;
 }
 
 /** A parsed command line. */
@@ -26,10 +31,11 @@ export type Command =
 export const HELP =
   `l7trace: every application-layer request and response on this host, with latency
 
-Usage: l7trace <command> [options]
+Usage: l7trace watch [PROTOCOL] [options]
 
 Commands:
-  watch            print each request/response pair as it completes
+  watch [PROTOCOL]   print each request/response pair as it completes;
+                     PROTOCOL limits it to one of: ${protocolNames().join(", ")}
 
 Options (watch):
   --json                 NDJSON output, one record per line (same as --output json)
@@ -40,6 +46,14 @@ Options (watch):
   --max-capture-bytes N  copy at most N bytes of one syscall; the rest is
                          skipped by length (default: 256K)
   --ring-size BYTES      ring buffer per worker, a power of two (default: 8M)
+
+Filters, applied in the kernel (lists are comma-separated, flags repeatable):
+  --pids LIST            only these process ids
+  --comm LIST            only processes with these names (as in ps -o comm)
+  --local-ports LIST     only connections with these local ports
+  --remote-ports LIST    only connections with these remote ports
+  --remote-ips LIST      only connections to these IPv4/IPv6 addresses
+  --side SIDE            client, server or all (default: all)
   -h, --help             show this help
   --version              show the version
 `;
@@ -98,6 +112,12 @@ export function parseCommandLine(args: string[], cpus: number): Command {
         "max-body-bytes": { type: "string" },
         "max-capture-bytes": { type: "string" },
         "ring-size": { type: "string" },
+        pids: { type: "string", multiple: true },
+        comm: { type: "string", multiple: true },
+        "local-ports": { type: "string", multiple: true },
+        "remote-ports": { type: "string", multiple: true },
+        "remote-ips": { type: "string", multiple: true },
+        side: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -118,7 +138,15 @@ export function parseCommandLine(args: string[], cpus: number): Command {
   if (command === "help") return { command: "help" };
   if (command === "version") return { command: "version" };
   if (command !== "watch") throw usageError(`Unknown command '${command}'`);
-  if (rest.length > 0) throw usageError(`Unexpected argument '${rest[0]}'`);
+  const [protocol = null, ...extra] = rest;
+  if (protocol !== null && !protocolNames().includes(protocol)) {
+    throw usageError(
+      `Unknown protocol '${protocol}' (use one of ${
+        protocolNames().join(", ")
+      })`,
+    );
+  }
+  if (extra.length > 0) throw usageError(`Unexpected argument '${extra[0]}'`);
 
   let output: "json" | "table" = values.json ? "json" : "table";
   if (values.output !== undefined) {
@@ -168,6 +196,8 @@ export function parseCommandLine(args: string[], cpus: number): Command {
         : parseInteger("max-body-bytes", values["max-body-bytes"], 0, 1 << 30),
       maxCaptureBytes,
       ringBytes,
+      protocol,
+      filters: parseKernelFilters(values),
     },
   };
 }

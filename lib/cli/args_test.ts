@@ -23,6 +23,15 @@ Deno.test("parseCommandLine gives watch its defaults", () => {
       maxBodyBytes: 1024,
       maxCaptureBytes: 256 * 1024,
       ringBytes: 8 * 1024 * 1024,
+      protocol: null,
+      filters: {
+        pids: [],
+        comms: [],
+        localPorts: [],
+        remotePorts: [],
+        remoteAddrs: [],
+        side: "all",
+      },
     },
   });
 });
@@ -54,6 +63,15 @@ Deno.test("parseCommandLine reads every watch flag", () => {
       maxBodyBytes: 10,
       maxCaptureBytes: 65536,
       ringBytes: 1048576,
+      protocol: null,
+      filters: {
+        pids: [],
+        comms: [],
+        localPorts: [],
+        remotePorts: [],
+        remoteAddrs: [],
+        side: "all",
+      },
     },
   });
   assert.equal(
@@ -77,7 +95,31 @@ Deno.test("parseCommandLine turns bad input into one-line usage errors", () => {
   );
   assert.match(usage([]), /^Missing command/);
   assert.match(usage(["dance"]), /^Unknown command 'dance'/);
-  assert.match(usage(["watch", "extra"]), /^Unexpected argument 'extra'/);
+  assert.match(
+    usage(["watch", "extra"]),
+    /^Unknown protocol 'extra' \(use one of http/,
+  );
+  assert.match(
+    usage(["watch", "http", "extra"]),
+    /^Unexpected argument 'extra'/,
+  );
+  assert.match(
+    usage(["watch", "--pids", "12,x"]),
+    /--pids: 'x' is not an integer/,
+  );
+  assert.match(
+    usage(["watch", "--local-ports", "70000"]),
+    /--local-ports: '70000'/,
+  );
+  assert.match(
+    usage(["watch", "--remote-ips", "10.0.0.300"]),
+    /--remote-ips: '10.0.0.300' is not an IPv4 or IPv6/,
+  );
+  assert.match(usage(["watch", "--side", "both"]), /--side: 'both'/);
+  assert.match(
+    usage(["watch", "--comm", "a-very-long-process-name"]),
+    /--comm: .* 15-byte/,
+  );
   assert.match(
     usage(["watch", "--workers", "65"]),
     /--workers: '65' is not an integer from 1 to 64/,
@@ -106,4 +148,37 @@ Deno.test("parseBytes accepts suffixes", () => {
   assert.equal(parseBytes("x", "8k"), 8192);
   assert.equal(parseBytes("x", "2MiB"), 2 * 1024 * 1024);
   assert.equal(parseBytes("x", "1G"), 1024 ** 3);
+});
+
+Deno.test("parseCommandLine reads the protocol and kernel filters", () => {
+  const cmd = parseCommandLine([
+    "watch",
+    "http",
+    "--pids",
+    "1,2",
+    "--pids",
+    "3",
+    "--comm",
+    "nginx",
+    "--local-ports",
+    "80,443",
+    "--remote-ports",
+    "5432",
+    "--remote-ips",
+    "127.0.0.1,::1",
+    "--side",
+    "server",
+  ], 1);
+  assert.ok(cmd.command === "watch");
+  const { protocol, filters } = cmd.options;
+  assert.equal(protocol, "http");
+  assert.deepEqual(filters.pids, [1, 2, 3]);
+  assert.deepEqual(filters.comms, ["nginx"]);
+  assert.deepEqual(filters.localPorts, [80, 443]);
+  assert.deepEqual(filters.remotePorts, [5432]);
+  assert.deepEqual(filters.remoteAddrs.map((a) => [...a]), [
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 127, 0, 0, 1],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+  ]);
+  assert.equal(filters.side, "server");
 });

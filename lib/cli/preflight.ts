@@ -31,6 +31,7 @@ export const REQUIRED_TRACEPOINTS = [
     "accept",
     "accept4",
     "close",
+    "sendfile64",
   ].flatMap((s) => [`syscalls/sys_enter_${s}`, `syscalls/sys_exit_${s}`]),
 ];
 

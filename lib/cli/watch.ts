@@ -19,6 +19,12 @@ import type { L7Record } from "../record.ts";
 import type { WatchOptions } from "./args.ts";
 import { CliError } from "./errors.ts";
 import { preflight } from "./preflight.ts";
+import {
+  filterFlags,
+  installKernelFilters,
+  sideMask,
+} from "./kernel_filters.ts";
+import { protocolMask } from "../protocols/registry.ts";
 
 const BATCH_BYTES = 4 * 1024 * 1024;
 const STOP_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -36,12 +42,17 @@ function openTracer(options: WatchOptions): { shim: Shim; path: string } {
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error));
   }
+  const f = options.filters;
   let rc = shim.l7_open(
     options.workers,
     options.ringBytes,
     options.maxCaptureBytes,
     Deno.pid,
+    filterFlags(f),
+    protocolMask(options.protocol),
+    sideMask(f),
   );
+  if (rc === 0) rc = installKernelFilters(shim, f);
   if (rc === 0) rc = shim.l7_attach();
   if (rc !== 0) {
     const why = lastError(shim);

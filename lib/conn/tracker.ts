@@ -15,6 +15,7 @@ import {
   EventKind,
   formatAddress,
   Layout,
+  OPEN_DATAGRAM,
   readU64,
   Role,
 } from "../../ffi/shim.ts";
@@ -29,6 +30,8 @@ import { StreamBuffer } from "./stream_buffer.ts";
 
 /** A parser that waits for more than this many bytes is stuck. */
 const MAX_HEAD_BYTES = 1 << 20;
+/** Peers tracked per UDP socket; the oldest is dropped beyond this. */
+const MAX_DATAGRAM_PEERS = 4096;
 /** A request start line longer than this cannot confirm a resync. */
 const MAX_START_LINE = 8192;
 /** Bytes kept while searching for a boundary, for start lines split across events. */
@@ -66,6 +69,8 @@ class Connection {
   candidate = false;
   lastResponseTs = 0;
   lastTs = 0;
+  /** UDP sockets: one logical connection per peer, keyed by address. */
+  peers: Map<string, Connection> | null = null;
   constructor(
     readonly info: ConnectionInfo,
     readonly parser: Parser<unknown>,
@@ -135,31 +140,46 @@ export class Tracker {
         const pos = readU64(view, off + Layout.data.pos);
         const len = view.getUint32(off + Layout.data.len, true);
         conn.lastTs = ts;
+        if (conn.peers) {
+          if (kind === EventKind.Data) {
+            this.#datagram(conn, bytes, view, off, dir, len, ts);
+          }
+          return;
+        }
+        // Bytes the other direction moved that never arrived are lost.
+        const otherDir = dir === Direction.Send
+          ? Direction.Recv
+          : Direction.Send;
+        this.#gapTo(
+          conn,
+          otherDir,
+          readU64(view, off + Layout.data.otherPos),
+          ts,
+        );
         if (kind === EventKind.Data) {
           const start = off + Layout.data.bytes;
           this.stats.bytes += len;
           this.#data(conn, dir, pos, bytes.subarray(start, start + len), ts);
         } else {
-          this.#gapTo(conn, dir, pos + len, ts, false);
+          this.#gapTo(conn, dir, pos + len, ts);
         }
         return;
       }
       case EventKind.Close: {
         const conn = this.#conns.get(connId);
         if (!conn) return;
+        if (conn.peers) return this.#close(connId, conn, ts);
         this.#gapTo(
           conn,
           Direction.Send,
           readU64(view, off + Layout.close.sendBytes),
           ts,
-          true,
         );
         this.#gapTo(
           conn,
           Direction.Recv,
           readU64(view, off + Layout.close.recvBytes),
           ts,
-          true,
         );
         this.#close(connId, conn, ts);
         return;
@@ -177,8 +197,10 @@ export class Tracker {
   /** Closes every connection (tool shutdown) without reporting unanswered requests. */
   closeAll(): void {
     for (const [id, conn] of this.#conns) {
-      conn.parser.match(conn.state, this.#out, false);
-      this.#emit(conn);
+      for (const c of conn.peers ? conn.peers.values() : [conn]) {
+        c.parser.match(c.state, this.#out, false);
+        this.#emit(c);
+      }
       this.#conns.delete(id);
     }
   }
@@ -204,16 +226,74 @@ export class Tracker {
     const requestDirection = role === Role.Server
       ? Direction.Recv
       : Direction.Send;
+    const datagram =
+      (view.getUint32(off + O.openFlags, true) & OPEN_DATAGRAM) !== 0;
     const conn = new Connection(
       info,
       parser,
-      parser.createState({ maxBodyBytes: this.#options.maxBodyBytes }),
+      parser.createState({
+        maxBodyBytes: this.#options.maxBodyBytes,
+        datagram,
+      }),
       requestDirection,
     );
+    if (datagram) conn.peers = new Map();
     conn.streams[Direction.Send]!.reset(readU64(view, off + O.sendPos));
     conn.streams[Direction.Recv]!.reset(readU64(view, off + O.recvPos));
     this.#conns.set(connId, conn);
     this.stats.connections++;
+  }
+
+  /** One UDP datagram: a whole message for the peer's logical connection. */
+  #datagram(
+    socket: Connection,
+    bytes: Uint8Array,
+    view: DataView,
+    off: number,
+    dir: Direction,
+    len: number,
+    ts: number,
+  ): void {
+    const D = Layout.data;
+    const family = view.getUint16(off + D.peerFamily, true);
+    const port = view.getUint16(off + D.peerPort, true);
+    const ip = family === 0
+      ? socket.info.remoteIp
+      : formatAddress(bytes, off + D.peerAddr, family);
+    const remotePort = family === 0 ? socket.info.remotePort : port;
+    const key = `${ip}|${remotePort}`;
+    const peers = socket.peers!;
+    let conn = peers.get(key);
+    if (!conn) {
+      if (peers.size >= MAX_DATAGRAM_PEERS) {
+        const [oldKey, oldest] = peers.entries().next().value!;
+        this.#finishConn(oldest, ts);
+        peers.delete(oldKey);
+      }
+      const { parser } = socket;
+      conn = new Connection(
+        { ...socket.info, remoteIp: ip, remotePort },
+        parser,
+        parser.createState({
+          maxBodyBytes: this.#options.maxBodyBytes,
+          datagram: true,
+        }),
+        socket.requestDirection,
+      );
+      conn.desynced = false;
+      peers.set(key, conn);
+    }
+    const start = off + D.bytes;
+    this.stats.bytes += len;
+    const n = conn.parser.parseFrame(
+      conn.state,
+      this.#streamOf(conn, dir),
+      bytes.subarray(start, start + len),
+      ts,
+      ts,
+    );
+    if (n < 0) this.stats.invalidFrames++;
+    this.#match(conn);
   }
 
   #streamOf(conn: Connection, dir: Direction): Stream {
@@ -235,7 +315,7 @@ export class Tracker {
       data = data.subarray(skip);
       pos = buf.expected;
     }
-    if (pos > buf.expected) this.#gapTo(conn, dir, pos, ts, false);
+    if (pos > buf.expected) this.#gapTo(conn, dir, pos, ts);
     const stream = this.#streamOf(conn, dir);
     if (conn.desynced) {
       this.#whileDesynced(conn, stream, buf, pos, data, ts);
@@ -303,14 +383,12 @@ export class Tracker {
     }
   }
 
-  /** Bytes up to stream position `to` will never arrive. */
-  #gapTo(
-    conn: Connection,
-    dir: Direction,
-    to: number,
-    ts: number,
-    closing: boolean,
-  ): void {
+  /**
+   * Bytes up to stream position `to` will never arrive. Unless the parser
+   * can skip them inside a frame, the connection desyncs, even at close:
+   * a request whose response was lost must not be reported as unanswered.
+   */
+  #gapTo(conn: Connection, dir: Direction, to: number, ts: number): void {
     const buf = conn.streams[dir]!;
     const len = to - buf.expected;
     if (len <= 0) return;
@@ -325,8 +403,7 @@ export class Tracker {
       return;
     }
     buf.reset(to);
-    if (!closing) this.#desync(conn);
-    else conn.seeking[stream] = true;
+    this.#desync(conn);
   }
 
   #desync(conn: Connection): void {
@@ -374,12 +451,20 @@ export class Tracker {
   }
 
   #close(connId: number, conn: Connection, ts: number): void {
-    if (!conn.desynced) {
-      conn.parser.finish(conn.state, ts);
-      conn.parser.match(conn.state, this.#out, true);
-      this.#emit(conn);
+    if (conn.peers) {
+      for (const peer of conn.peers.values()) this.#finishConn(peer, ts);
+    } else {
+      this.#finishConn(conn, ts);
     }
     this.#conns.delete(connId);
+  }
+
+  /** Reports what a connection still holds: close-delimited frames, unanswered requests. */
+  #finishConn(conn: Connection, ts: number): void {
+    if (conn.desynced) return;
+    conn.parser.finish(conn.state, ts);
+    conn.parser.match(conn.state, this.#out, true);
+    this.#emit(conn);
   }
 
   #emit(conn: Connection): void {

@@ -42,7 +42,16 @@ class ClientConn {
   #data(dir: Direction, text: string, deliver: boolean): this {
     this.ts += 1000;
     const bytes = new TextEncoder().encode(text);
-    if (deliver) this.w.data(this.c, this.ts, dir, this.pos[dir]!, bytes);
+    if (deliver) {
+      this.w.data(
+        this.c,
+        this.ts,
+        dir,
+        this.pos[dir]!,
+        bytes,
+        this.pos[dir ^ 1],
+      );
+    }
     this.pos[dir]! += bytes.length;
     return this;
   }
@@ -115,19 +124,35 @@ Deno.test("Tracker skips a gap of known length inside a body and stays in sync",
   assert.equal(t.stats.desyncs, 0);
 });
 
-Deno.test("Tracker never pairs across lost events, and resumes at the next request", () => {
+Deno.test("Tracker never pairs across a lost request, and resumes at the next request", () => {
   const { t, seen } = tracker();
   const c = new ClientConn()
     .send(get("/1")).recv(ok("1"))
-    .send(get("/2")).recv(ok("2"), false) // lost: response 2
+    .send(get("/2"), false).recv(ok("2")) // lost: request 2
     .send(get("/3")).recv(ok("3"))
     .send(get("/4")).recv(ok("4"));
   t.handleBatch(c.w.bytes, c.w.bytes.length);
+  // Response 2 arrives while its request is missing: never paired with /1 or /3.
   assert.deepEqual(seen.map((s) => [path(s), body(s)]), [["/1", "1"], [
-    "/4",
-    "4",
-  ]]);
+    "/3",
+    "3",
+  ], ["/4", "4"]]);
   assert.equal(t.stats.desyncs, 1);
+});
+
+Deno.test("Tracker learns of lost responses from the next request, and pairs it", () => {
+  const { t, seen } = tracker();
+  const c = new ClientConn()
+    .send(get("/1")).recv(ok("1"))
+    .send(get("/2")).recv(ok("2"), false) // lost at the tail: nothing after it yet
+    .send(get("/3")).recv(ok("3"));
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  // /3's event says the response stream moved past what arrived: /2 is
+  // dropped before /3 is queued, so /3 pairs with its own response.
+  assert.deepEqual(seen.map((s) => [path(s), body(s)]), [["/1", "1"], [
+    "/3",
+    "3",
+  ]]);
 });
 
 Deno.test("Tracker pairs pipelined echoes correctly whatever events are lost", () => {

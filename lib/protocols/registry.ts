@@ -23,6 +23,20 @@ export function parserFor(protocolId: number): Parser<unknown> | undefined {
   return PARSERS.get(protocolId);
 }
 
+/** Names of the protocols l7trace parses, e.g. for `watch PROTOCOL`. */
+export function protocolNames(): string[] {
+  return [...BY_NAME.keys()];
+}
+
+/** Kernel protocol-mask bits: the named protocol, or every parsed one. */
+export function protocolMask(name: string | null): number {
+  let mask = 0;
+  for (const [id, parser] of PARSERS) {
+    if (name === null || parser.protocol === name) mask |= 1 << id;
+  }
+  return mask;
+}
+
 /** One-line text of a record's request and response, for the table. */
 export function summarize(
   protocol: string,

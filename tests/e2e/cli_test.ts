@@ -116,7 +116,7 @@ Deno.test("--duration stops by itself, exits 0, prints the summary, leaves nothi
   assert.equal(await ourProgramCount(), 0, "programs left by an earlier run");
   const r = await l7trace(["watch", "--json", "--duration", "1"]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /ready: 26 probes attached/);
+  assert.match(r.stderr, /ready: \d+ probes attached/);
   assert.match(
     r.stderr,
     /\d+ records, \d+ events, \d+ bytes, \d+ events lost in the kernel/,
@@ -139,7 +139,9 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
       if (done) break;
       stderr += value;
     }
-    assert.equal(await ourProgramCount(), 26);
+    const attached = Number(/ready: (\d+) probes/.exec(stderr)?.[1]);
+    assert.ok(attached >= 20, stderr);
+    assert.equal(await ourProgramCount(), attached);
     await sleep(100);
     child.kill(signal);
     const status = await child.status;

@@ -211,6 +211,56 @@ export async function startPythonHttp(
   };
 }
 
+const HTTP_SERVER =
+  new URL("./servers/http_server.py", import.meta.url).pathname;
+const SOCKET_CLIENT =
+  new URL("./clients/socket_client.py", import.meta.url).pathname;
+
+/** Starts tests/e2e/servers/http_server.py on a free port of `bind`. */
+export async function startTestHttpServer(bind = "127.0.0.1"): Promise<Server> {
+  const port = freePort();
+  const child = new Deno.Command("python3", {
+    args: [HTTP_SERVER, String(port), bind],
+    stdout: "null",
+    stderr: "null",
+  })
+    .spawn();
+  await waitForPort(port, bind);
+  return {
+    pid: child.pid,
+    port,
+    dir: "/tmp",
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
+/** Runs tests/e2e/clients/socket_client.py; returns its pid and output lines. */
+export async function socketClient(
+  args: string[],
+): Promise<{ pid: number; lines: string[] }> {
+  const child = new Deno.Command("python3", {
+    args: [SOCKET_CLIENT, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .spawn();
+  const out = await child.output();
+  if (!out.success) {
+    throw new Error(
+      `socket_client ${args.join(" ")}: ${
+        new TextDecoder().decode(out.stderr)
+      }`,
+    );
+  }
+  return {
+    pid: child.pid,
+    lines: new TextDecoder().decode(out.stdout).trim().split("\n"),
+  };
+}
+
 /** Runs a command to completion; throws when it fails. Returns stdout. */
 export async function run(cmd: string, args: string[]): Promise<string> {
   const out = await new Deno.Command(cmd, {

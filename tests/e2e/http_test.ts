@@ -7,44 +7,14 @@ import type { L7Record } from "../../lib/record.ts";
 import {
   freePort,
   recordsOf,
-  type Server,
   startNginx,
-  startProcess,
+  startTestHttpServer,
   startTracer,
 } from "./harness.ts";
 
-const SERVER_SCRIPT =
-  new URL("./servers/http_server.py", import.meta.url).pathname;
+import { req, resp } from "./http_records.ts";
 
-interface HttpReq {
-  method: string;
-  path: string;
-  version: string;
-  host: string;
-  headers: Record<string, string>;
-  body: string;
-  body_truncated: boolean;
-}
-interface HttpResp {
-  status: number;
-  reason: string;
-  headers: Record<string, string>;
-  body: string;
-  body_truncated: boolean;
-}
-
-const req = (r: L7Record) => r.req as HttpReq;
-const resp = (r: L7Record) => r.resp as HttpResp;
-
-async function startPyServer(): Promise<Server> {
-  const port = freePort();
-  return await startProcess(
-    "python3",
-    [SERVER_SCRIPT, String(port)],
-    port,
-    "/tmp",
-  );
-}
+const startPyServer = () => startTestHttpServer();
 
 /** Runs curl; returns its pid (curl exits before we look at records). */
 async function curl(args: string[]): Promise<number> {

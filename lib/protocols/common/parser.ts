@@ -26,6 +26,12 @@ export const enum Stream {
 export interface ParserOptions {
   /** Bodies and values longer than this are cut, and flagged as truncated. */
   maxBodyBytes: number;
+  /**
+   * The connection is a datagram socket (UDP): every parseFrame call gets
+   * exactly one whole datagram, which is one message (or garbage), and
+   * datagrams may be lost or reordered without affecting the next one.
+   */
+  datagram: boolean;
 }
 
 /**

@@ -2,7 +2,7 @@
 """HTTP/1.1 keep-alive test server for l7trace's end-to-end tests.
 
 Usage: http_server.py PORT [BIND]
-Routes: /hello, /chunked, /big (1 MiB), /nocontent (204), /echo?id=N,
+Routes: /hello, /chunked, /big (1 MiB), /big4 (4 MiB in one write), /nocontent (204), /echo?id=N,
 and PUT/POST/PATCH/DELETE on any path (reply names method, path, body size).
 """
 import sys
@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
 BIG = b"x" * (1 << 20)
+BIG4 = b"y" * (4 << 20)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -34,6 +35,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_body(200, b"hello")
         elif url.path == "/big":
             self.send_body(200, BIG)
+        elif url.path == "/big4":
+            # Headers and the 4 MiB body leave in one write.
+            head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(BIG4)).encode()
+            self.wfile.write(head + BIG4)
         elif url.path == "/nocontent":
             self.send_response(204)
             self.end_headers()

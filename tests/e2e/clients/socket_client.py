@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Raw-socket HTTP clients for l7trace's end-to-end tests.
+
+Usage:
+  socket_client.py vectored HOST PORT   one request with sendmsg/recvmsg, one with writev/readv
+  socket_client.py reuse HOST PORT N    N connections in turn, each GET /echo?id=i then close
+                                        (the fd number is reused every time)
+  socket_client.py burst HOST PORT N R  R rounds on one connection: N pipelined GET /e?id=i
+                                        in one write, then read every reply; then 10
+                                        paced requests (id 1000000+k), 50 ms apart,
+                                        after a 1 s pause
+Prints one line per response: the response body.
+"""
+import os
+import socket
+import sys
+import time
+
+
+def read_response(recv):
+    """Reads one Content-Length response with recv(n) -> bytes; returns its body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = recv(65536)
+        if not chunk:
+            raise SystemExit("connection closed early")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        body += recv(65536)
+    return body[:length], body[length:]
+
+
+def vectored(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.create_connection((host, port))
+    s.sendmsg([b"GET /hello HTTP/1.1\r\n", b"Host: vectored\r\n", b"\r\n"])
+    body, _ = read_response(lambda n: s.recvmsg(n)[0])
+    print(body.decode())
+    fd = s.fileno()
+    os.writev(fd, [b"GET /echo?id=v HTTP/1.1\r\n", b"Host: vectored\r\n\r\n"])
+
+    def readv(n):
+        buf = bytearray(n)
+        got = os.readv(fd, [memoryview(buf)[:10], memoryview(buf)[10:]])
+        return bytes(buf[:got])
+
+    body, _ = read_response(readv)
+    print(body.decode())
+    s.close()
+
+
+def reuse(host, port, count):
+    for i in range(count):
+        s = socket.create_connection((host, port))
+        s.sendall(b"GET /echo?id=%d HTTP/1.1\r\nHost: reuse\r\n\r\n" % i)
+        body, _ = read_response(s.recv)
+        print(body.decode(), s.fileno())
+        s.close()
+
+
+def burst(host, port, count, rounds):
+    s = socket.create_connection((host, port))
+    rest = b""
+    got = 0
+
+    def recv(n):
+        nonlocal rest
+        if rest:
+            out, rest = rest, b""
+            return out
+        return s.recv(n)
+
+    for r in range(rounds):
+        first = r * count
+        s.sendall(b"".join(b"GET /e?id=%d HTTP/1.1\r\nHost: burst\r\n\r\n" % i
+                           for i in range(first, first + count)))
+        for i in range(first, first + count):
+            body, rest = read_response(recv)
+            if body != b"%d" % i:
+                raise SystemExit("reply %r to request %d" % (body, i))
+            got += 1
+    time.sleep(1.0)  # let the tracer drain what the bursts left behind
+    for k in range(10):
+        time.sleep(0.05)
+        s.sendall(b"GET /e?id=%d HTTP/1.1\r\nHost: burst\r\n\r\n" % (1000000 + k))
+        body, rest = read_response(recv)
+        got += 1
+    print(got)
+    s.close()
+
+
+if __name__ == "__main__":
+    mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if mode == "vectored":
+        vectored(host, port)
+    elif mode == "reuse":
+        reuse(host, port, int(sys.argv[4]))
+    elif mode == "burst":
+        burst(host, port, int(sys.argv[4]), int(sys.argv[5]))
