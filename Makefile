@@ -48,6 +48,7 @@ watch: setup build
 	$(DENO) run --allow-all main.ts watch $(RUN_ARGS)
 
 test: setup-test build
+	$(DENO) check main.ts workers/shard_worker.ts
 	$(DENO) test --allow-all
 
 test-unit:

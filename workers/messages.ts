@@ -5,14 +5,39 @@
  */
 import type { TrackerStats } from "../lib/conn/tracker.ts";
 
-/** Main to worker: start reading ring `ring`. */
-export interface StartMessage {
-  type: "start";
-  shimPath: string;
-  ring: number;
+/** Settings every worker gets. */
+export interface WorkerSettings {
   maxBodyBytes: number;
   realtimeOffsetNs: number;
+}
+
+/** Main to worker: read ring `ring` of the live tracer. */
+export interface StartLiveMessage extends WorkerSettings {
+  type: "start-live";
+  shimPath: string;
+  ring: number;
   batchBytes: number;
+  /** Append every drained batch to this capture file, or null. */
+  savePath: string | null;
+}
+
+/** Main to worker: events will come as `events` messages (replay). */
+export interface StartReplayMessage extends WorkerSettings {
+  type: "start-replay";
+}
+
+/**
+ * Main to worker (replay): events of this worker's shard, laid out as
+ * l7_drain lays them out; `seqs[i]` is the file-wide index of event i.
+ */
+export interface EventsMessage {
+  type: "events";
+  batch: number;
+  bytes: ArrayBuffer;
+  length: number;
+  seqs: Float64Array;
+  /** The ring each event was drained from when it was recorded. */
+  sources: Uint8Array;
 }
 
 /** Main to worker: drain what is left, report, and stop. */
@@ -20,11 +45,23 @@ export interface StopMessage {
   type: "stop";
 }
 
-/** Worker to main: finished records as NDJSON lines (each ends with "\n"). */
+/** Worker to main (live): finished records as NDJSON lines (each ends with "\n"). */
 export interface RecordsMessage {
   type: "records";
   text: string;
   count: number;
+}
+
+/**
+ * Worker to main (replay): the records batch `batch` completed, each line
+ * with its sort key: the completing event's index and the connection id.
+ */
+export interface BatchMessage {
+  type: "batch";
+  batch: number;
+  lines: string[];
+  seqs: Float64Array;
+  connIds: Float64Array;
 }
 
 /** Worker to main: the worker stopped; its final counters. */
@@ -40,6 +77,14 @@ export interface ErrorMessage {
 }
 
 /** Anything a worker receives. */
-export type ToWorker = StartMessage | StopMessage;
+export type ToWorker =
+  | StartLiveMessage
+  | StartReplayMessage
+  | EventsMessage
+  | StopMessage;
 /** Anything a worker sends. */
-export type FromWorker = RecordsMessage | DoneMessage | ErrorMessage;
+export type FromWorker =
+  | RecordsMessage
+  | BatchMessage
+  | DoneMessage
+  | ErrorMessage;

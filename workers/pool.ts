@@ -1,29 +1,50 @@
 /**
- * The main thread's side of the shard workers: start one per ring, forward
- * their records, and stop them all.
+ * The main thread's side of the shard workers: start one per ring (live) or
+ * per shard of a capture (replay), forward their records, stop them all.
  *
  * @module
  */
 import type { TrackerStats } from "../lib/conn/tracker.ts";
-import type { FromWorker, StartMessage } from "./messages.ts";
-
-/** What the pool needs besides the per-worker ring index. */
-export type PoolStart = Omit<StartMessage, "type" | "ring">;
+import type {
+  BatchMessage,
+  FromWorker,
+  StartLiveMessage,
+  StartReplayMessage,
+  ToWorker,
+} from "./messages.ts";
 
 /** Callbacks for what workers send. */
 export interface PoolHandlers {
-  /** NDJSON text holding `count` records. */
+  /** Live: NDJSON text holding `count` records. */
   onRecords(text: string, count: number): void;
   /** A worker failed: its shard is lost, the tool must stop non-zero. */
   onError(ring: number, message: string): void;
+}
+
+/** One worker's share of a replayed block. */
+export interface ReplayPart {
+  bytes: Uint8Array;
+  /** File-wide index of each event. */
+  seqs: Float64Array;
+  /** Ring each event was drained from when it was recorded. */
+  sources: Uint8Array;
 }
 
 /** A running set of shard workers. */
 export class WorkerPool {
   readonly #workers: Worker[] = [];
   readonly #done: Promise<TrackerStats>[] = [];
+  readonly #batches = new Map<
+    number,
+    { replies: BatchMessage[]; resolve: (text: string) => void }
+  >();
+  #nextBatch = 0;
 
-  constructor(count: number, start: PoolStart, handlers: PoolHandlers) {
+  private constructor(
+    count: number,
+    start: (ring: number) => ToWorker,
+    handlers: PoolHandlers,
+  ) {
     for (let ring = 0; ring < count; ring++) {
       const worker = new Worker(new URL("./shard_worker.ts", import.meta.url), {
         type: "module",
@@ -31,11 +52,16 @@ export class WorkerPool {
       const done = Promise.withResolvers<TrackerStats>();
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const msg = event.data;
-        if (msg.type === "records") handlers.onRecords(msg.text, msg.count);
-        else if (msg.type === "done") done.resolve(msg.stats);
-        else if (msg.type === "error") {
-          handlers.onError(ring, msg.message);
-          done.reject(new Error(msg.message));
+        switch (msg.type) {
+          case "records":
+            return handlers.onRecords(msg.text, msg.count);
+          case "batch":
+            return this.#batchReply(msg);
+          case "done":
+            return done.resolve(msg.stats);
+          case "error":
+            handlers.onError(ring, msg.message);
+            return done.reject(new Error(msg.message));
         }
       };
       worker.onerror = (event) => {
@@ -43,17 +69,91 @@ export class WorkerPool {
         handlers.onError(ring, event.message);
         done.reject(new Error(event.message));
       };
-      worker.postMessage(
-        { type: "start", ring, ...start } satisfies StartMessage,
-      );
+      worker.postMessage(start(ring));
       this.#workers.push(worker);
       this.#done.push(done.promise);
     }
   }
 
+  /** Workers that read the live tracer's rings, one each. */
+  static live(
+    count: number,
+    settings: Omit<StartLiveMessage, "type" | "ring">,
+    handlers: PoolHandlers,
+  ): WorkerPool {
+    return new WorkerPool(
+      count,
+      (ring) => ({ type: "start-live", ring, ...settings }),
+      handlers,
+    );
+  }
+
+  /** Workers that parse shards of a capture file. */
+  static replay(
+    count: number,
+    settings: Omit<StartReplayMessage, "type">,
+    handlers: PoolHandlers,
+  ): WorkerPool {
+    return new WorkerPool(
+      count,
+      () => ({ type: "start-replay", ...settings }),
+      handlers,
+    );
+  }
+
+  /** Number of workers. */
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  /**
+   * Replay: hands each worker its part of one block; resolves with the
+   * records all workers produced, in the order of the events that
+   * completed them (ties: connection id, then worker order).
+   */
+  replayBatch(parts: ReplayPart[]): Promise<string> {
+    const batch = this.#nextBatch++;
+    const { promise, resolve } = Promise.withResolvers<string>();
+    this.#batches.set(batch, { replies: [], resolve });
+    parts.forEach((part, i) => {
+      const bytes = part.bytes.buffer as ArrayBuffer;
+      this.#workers[i]!.postMessage(
+        {
+          type: "events",
+          batch,
+          bytes,
+          length: part.bytes.length,
+          seqs: part.seqs,
+          sources: part.sources,
+        } satisfies ToWorker,
+        [bytes],
+      );
+    });
+    return promise;
+  }
+
+  #batchReply(msg: BatchMessage): void {
+    const entry = this.#batches.get(msg.batch);
+    if (!entry) return;
+    entry.replies.push(msg);
+    if (entry.replies.length < this.#workers.length) return;
+    this.#batches.delete(msg.batch);
+    const rows: { line: string; seq: number; conn: number }[] = [];
+    for (const r of entry.replies) {
+      r.lines.forEach((line, i) =>
+        rows.push({ line, seq: r.seqs[i]!, conn: r.connIds[i]! })
+      );
+    }
+    // Array.prototype.sort is stable: ties keep each worker's own order.
+    rows.sort((a, b) => a.seq - b.seq || a.conn - b.conn);
+    entry.resolve(rows.map((r) => r.line).join(""));
+  }
+
   /** Asks every worker to drain and stop; resolves with their counters. */
   async stop(): Promise<TrackerStats[]> {
-    for (const worker of this.#workers) worker.postMessage({ type: "stop" });
+    for (const worker of this.#workers) {
+      worker.postMessage({ type: "stop" } satisfies ToWorker);
+    }
     const results = await Promise.allSettled(this.#done);
     for (const worker of this.#workers) worker.terminate();
     return results.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);

@@ -16,6 +16,10 @@ export interface WatchOptions {
   maxBodyBytes: number;
   maxCaptureBytes: number;
   ringBytes: number;
+  /** Write the raw kernel events to this capture file. */
+  savePath: string | null;
+  /** Replay this capture file instead of tracing (no root needed). */
+  fromPath: string | null;
   /** Only this protocol (a registry name), or null for all. */
   protocol: string | null;
   filters: KernelFilters;
@@ -46,6 +50,10 @@ Options (watch):
   --max-capture-bytes N  copy at most N bytes of one syscall; the rest is
                          skipped by length (default: 256K)
   --ring-size BYTES      ring buffer per worker, a power of two (default: 8M)
+
+Captures:
+  --save FILE            also write the raw kernel events to FILE
+  --from FILE            replay FILE instead of tracing (no root needed)
 
 Filters, applied in the kernel (lists are comma-separated, flags repeatable):
   --pids LIST            only these process ids
@@ -118,6 +126,8 @@ export function parseCommandLine(args: string[], cpus: number): Command {
         "remote-ports": { type: "string", multiple: true },
         "remote-ips": { type: "string", multiple: true },
         side: { type: "string" },
+        save: { type: "string" },
+        from: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -180,6 +190,9 @@ export function parseCommandLine(args: string[], cpus: number): Command {
       `Invalid value for --ring-size: ${ringBytes} is not a power of two from 4K to 1G`,
     );
   }
+  if (values.save !== undefined && values.from !== undefined) {
+    throw usageError("--save and --from cannot be used together");
+  }
   const maxCaptureBytes = values["max-capture-bytes"] === undefined
     ? DEFAULTS.maxCaptureBytes
     : parseBytes("max-capture-bytes", values["max-capture-bytes"]);
@@ -196,6 +209,8 @@ export function parseCommandLine(args: string[], cpus: number): Command {
         : parseInteger("max-body-bytes", values["max-body-bytes"], 0, 1 << 30),
       maxCaptureBytes,
       ringBytes,
+      savePath: values.save ?? null,
+      fromPath: values.from ?? null,
       protocol,
       filters: parseKernelFilters(values),
     },

@@ -1,6 +1,7 @@
 /**
  * `l7trace watch`: load the tracer, run one worker per ring buffer, print
- * records until a signal, the duration or a closed stdout stops it.
+ * records until a signal, the duration or a closed stdout stops it; or
+ * replay a capture file through the same workers.
  *
  * @module
  */
@@ -12,7 +13,7 @@ import {
   type Shim,
 } from "../../ffi/shim.ts";
 import type { TrackerStats } from "../conn/tracker.ts";
-import { WorkerPool } from "../../workers/pool.ts";
+import { type PoolHandlers, WorkerPool } from "../../workers/pool.ts";
 import { OutputWriter } from "../render/output.ts";
 import { tableHeader, tableRow } from "../render/table.ts";
 import type { L7Record } from "../record.ts";
@@ -25,6 +26,12 @@ import {
   sideMask,
 } from "./kernel_filters.ts";
 import { protocolMask } from "../protocols/registry.ts";
+import {
+  CaptureError,
+  CaptureReader,
+  encodeHeader,
+} from "../capture/format.ts";
+import { replayBlocks } from "../capture/replay.ts";
 
 const BATCH_BYTES = 4 * 1024 * 1024;
 const STOP_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -66,68 +73,163 @@ function sum(stats: TrackerStats[], key: keyof TrackerStats): number {
   return stats.reduce((n, s) => n + s[key], 0);
 }
 
+/** Where records go: NDJSON as is, or table rows; counts them. */
+class RecordPrinter {
+  records = 0;
+  readonly #out: OutputWriter;
+  readonly #table: boolean;
+
+  constructor(out: OutputWriter, table: boolean) {
+    this.#out = out;
+    this.#table = table;
+    if (table) out.write(tableHeader());
+  }
+
+  print(text: string, count: number): void {
+    this.records += count;
+    if (!this.#table) return this.#out.write(text);
+    let rows = "";
+    for (const line of text.split("\n")) {
+      if (line) rows += tableRow(JSON.parse(line) as L7Record);
+    }
+    this.#out.write(rows);
+  }
+}
+
+/** Resolves when a stop signal, the duration or a closed stdout says so. */
+function stopWhen(
+  durationSec: number | null,
+): { stopped: Promise<void>; stop: () => void; dispose: () => void } {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  for (const sig of STOP_SIGNALS) Deno.addSignalListener(sig, resolve);
+  const timer = durationSec === null
+    ? undefined
+    : setTimeout(resolve, durationSec * 1000);
+  return {
+    stopped: promise,
+    stop: resolve,
+    dispose() {
+      clearTimeout(timer);
+      for (const sig of STOP_SIGNALS) Deno.removeSignalListener(sig, resolve);
+    },
+  };
+}
+
 /** Runs `watch` until stopped; resolves with the exit code. */
-export async function watch(options: WatchOptions): Promise<number> {
+export function watch(options: WatchOptions): Promise<number> {
+  return options.fromPath === null
+    ? watchLive(options)
+    : watchReplay(options, options.fromPath);
+}
+
+async function watchLive(options: WatchOptions): Promise<number> {
   preflight();
   const { shim, path } = openTracer(options);
+  const realtimeOffsetNs = Number(shim.l7_realtime_offset_ns());
+  if (options.savePath !== null) {
+    try {
+      await Deno.writeFile(options.savePath, encodeHeader(realtimeOffsetNs));
+    } catch (error) {
+      shim.l7_close();
+      throw new CliError(
+        `Cannot write ${options.savePath}: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
+    }
+  }
   let failed = false;
-  let records = 0;
-  const stopped = Promise.withResolvers<void>();
-  const out = new OutputWriter(Deno.stdout, () => stopped.resolve());
-  const table = options.output === "table";
-  if (table) out.write(tableHeader());
-
+  const stop = stopWhen(options.durationSec);
+  const out = new OutputWriter(Deno.stdout, stop.stop);
+  const printer = new RecordPrinter(out, options.output === "table");
+  const handlers: PoolHandlers = {
+    onRecords: (text, count) => printer.print(text, count),
+    onError(ring, message) {
+      log(`worker ${ring} failed, its connections are lost: ${message}`);
+      failed = true;
+      stop.stop();
+    },
+  };
   let pool: WorkerPool;
   try {
-    pool = new WorkerPool(options.workers, {
+    pool = WorkerPool.live(options.workers, {
       shimPath: path,
       maxBodyBytes: options.maxBodyBytes,
-      realtimeOffsetNs: Number(shim.l7_realtime_offset_ns()),
+      realtimeOffsetNs,
       batchBytes: BATCH_BYTES,
-    }, {
-      onRecords(text, count) {
-        records += count;
-        if (!table) return out.write(text);
-        let rows = "";
-        for (const line of text.split("\n")) {
-          if (line) rows += tableRow(JSON.parse(line) as L7Record);
-        }
-        out.write(rows);
-      },
-      onError(ring, message) {
-        log(`worker ${ring} failed, its connections are lost: ${message}`);
-        failed = true;
-        stopped.resolve();
-      },
-    });
+      savePath: options.savePath,
+    }, handlers);
   } catch (error) {
     shim.l7_close();
     throw error;
   }
-
-  const onSignal = () => stopped.resolve();
-  for (const sig of STOP_SIGNALS) Deno.addSignalListener(sig, onSignal);
-  const timer = options.durationSec === null
-    ? undefined
-    : setTimeout(onSignal, options.durationSec * 1000);
   log(
     `ready: ${shim.l7_attached_count()} probes attached, ${options.workers} workers`,
   );
 
-  await stopped.promise;
-  clearTimeout(timer);
-  for (const sig of STOP_SIGNALS) Deno.removeSignalListener(sig, onSignal);
+  await stop.stopped;
+  stop.dispose();
   const stats = await pool.stop();
   const lost = readCounters(shim).lostPerRing.reduce((a, b) => a + b, 0);
   shim.l7_close();
   await out.flush();
-  log(
-    `${records} records, ${sum(stats, "events")} events, ${
-      sum(stats, "bytes")
-    } bytes, ` +
-      `${lost} events lost in the kernel, ${sum(stats, "desyncs")} resyncs, ${
-        sum(stats, "invalidFrames")
-      } invalid frames`,
-  );
+  log(summary(printer.records, stats, `${lost} events lost in the kernel, `));
+  return failed ? 1 : 0;
+}
+
+function summary(records: number, stats: TrackerStats[], lost: string): string {
+  return `${records} records, ${sum(stats, "events")} events, ${
+    sum(stats, "bytes")
+  } bytes, ${lost}` +
+    `${sum(stats, "desyncs")} resyncs, ${
+      sum(stats, "invalidFrames")
+    } invalid frames`;
+}
+
+async function watchReplay(
+  options: WatchOptions,
+  path: string,
+): Promise<number> {
+  let opened;
+  try {
+    opened = await CaptureReader.open(path);
+  } catch (error) {
+    if (error instanceof CaptureError) throw new CliError(error.message);
+    throw error;
+  }
+  const { reader, header } = opened;
+  let failed = false;
+  const stop = stopWhen(options.durationSec);
+  const out = new OutputWriter(Deno.stdout, stop.stop);
+  const printer = new RecordPrinter(out, options.output === "table");
+  let stopped = false;
+  stop.stopped.then(() => stopped = true);
+  const pool = WorkerPool.replay(options.workers, {
+    maxBodyBytes: options.maxBodyBytes,
+    realtimeOffsetNs: header.realtimeOffsetNs,
+  }, {
+    onRecords: (text, count) => printer.print(text, count),
+    onError(ring, message) {
+      log(`worker ${ring} failed: ${message}`);
+      failed = true;
+      stop.stop();
+    },
+  });
+  const result = await replayBlocks(reader, pool, (text) => {
+    let count = 0;
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) {
+      count++;
+    }
+    printer.print(text, count);
+  }, () => stopped);
+  reader.close();
+  stop.dispose();
+  const stats = await pool.stop();
+  await out.flush();
+  log(summary(printer.records, stats, ""));
+  if (result.error) {
+    log(result.error.message);
+    return 1;
+  }
   return failed ? 1 : 0;
 }

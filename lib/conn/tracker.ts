@@ -71,6 +71,8 @@ class Connection {
   lastTs = 0;
   /** UDP sockets: one logical connection per peer, keyed by address. */
   peers: Map<string, Connection> | null = null;
+  /** Ring this connection's events were drained from (replay), else 0. */
+  source = 0;
   constructor(
     readonly info: ConnectionInfo,
     readonly parser: Parser<unknown>,
@@ -91,6 +93,10 @@ export class Tracker {
     unknownConnEvents: 0,
     lostBytes: 0,
   };
+  /** Index, within the batch handleBatch is working on, of the current event. */
+  eventIndex = 0;
+  /** Ring the current event was drained from (replay), else 0. */
+  #source = 0;
   readonly #conns = new Map<number, Connection>();
   readonly #out: Exchange[] = [];
   readonly #options: TrackerOptions;
@@ -106,14 +112,20 @@ export class Tracker {
     return this.#conns.size;
   }
 
-  /** Handles every event in `bytes[0, length)` as laid out by l7_drain. */
-  handleBatch(bytes: Uint8Array, length: number): void {
+  /**
+   * Handles every event in `bytes[0, length)` as laid out by l7_drain.
+   * `sources` (replay) gives the ring each event was drained from.
+   */
+  handleBatch(bytes: Uint8Array, length: number, sources?: Uint8Array): void {
     const view = new DataView(bytes.buffer, bytes.byteOffset, length);
     let off = 0;
+    this.eventIndex = 0;
     while (off + Layout.header.bytes <= length) {
       const size = view.getUint32(off, true);
       if (size < Layout.header.bytes || off + size > length) break;
+      this.#source = sources?.[this.eventIndex] ?? 0;
       this.handleEvent(bytes, view, off);
+      this.eventIndex++;
       off += (size + 7) & ~7;
     }
   }
@@ -186,8 +198,12 @@ export class Tracker {
       }
       case EventKind.Exit: {
         const tgid = view.getUint32(off + H.tgid, true);
+        // The kernel copies an exit into every ring; each copy is in order
+        // only with the connections of its own ring.
         for (const [id, conn] of this.#conns) {
-          if (conn.info.pid === tgid) this.#close(id, conn, ts);
+          if (conn.info.pid === tgid && conn.source === this.#source) {
+            this.#close(id, conn, ts);
+          }
         }
         return;
       }
@@ -238,6 +254,7 @@ export class Tracker {
       requestDirection,
     );
     if (datagram) conn.peers = new Map();
+    conn.source = this.#source;
     conn.streams[Direction.Send]!.reset(readU64(view, off + O.sendPos));
     conn.streams[Direction.Recv]!.reset(readU64(view, off + O.recvPos));
     this.#conns.set(connId, conn);

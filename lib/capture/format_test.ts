@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import {
+  CaptureError,
+  CaptureReader,
+  crc32,
+  decodeHeader,
+  encodeBlock,
+  encodeHeader,
+  HEADER_BYTES,
+} from "./format.ts";
+
+Deno.test("crc32 matches the IEEE check value", () => {
+  assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
+  assert.equal(crc32(new Uint8Array(0)), 0);
+});
+
+Deno.test("decodeHeader reads what encodeHeader wrote", () => {
+  const h = decodeHeader("x", encodeHeader(1.5e18));
+  assert.equal(h.realtimeOffsetNs, 1.5e18);
+});
+
+Deno.test("decodeHeader names the offset of a bad magic, version or ABI", () => {
+  const good = encodeHeader(0);
+  const at = (mutate: (b: Uint8Array) => void) => {
+    const b = good.slice();
+    mutate(b);
+    try {
+      decodeHeader("cap.l7", b);
+    } catch (error) {
+      assert.ok(error instanceof CaptureError);
+      return [error.offset, error.message];
+    }
+    throw new Error("accepted");
+  };
+  assert.deepEqual(at((b) => b[0] = 0), [
+    0,
+    "Cannot replay cap.l7: not an l7trace capture (bad magic) at offset 0",
+  ]);
+  assert.deepEqual(at((b) => b[8] = 9), [
+    8,
+    "Cannot replay cap.l7: format version 9, this l7trace reads version 1 at offset 8",
+  ]);
+  assert.match(String(at((b) => b[12] = 99)[1]), /event ABI 99/);
+  assert.throws(
+    () => decodeHeader("x", good.subarray(0, 10)),
+    /shorter than its header/,
+  );
+});
+
+async function readerFor(bytes: Uint8Array) {
+  const path = await Deno.makeTempFile();
+  await Deno.writeFile(path, bytes);
+  return { path, ...(await CaptureReader.open(path)) };
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+Deno.test("CaptureReader returns blocks in order with their ring, then null", async () => {
+  const a = new Uint8Array(40).fill(1), b = new Uint8Array(16).fill(2);
+  const { path, reader } = await readerFor(
+    concat(encodeHeader(0), encodeBlock(a, 0), encodeBlock(b, 3)),
+  );
+  assert.deepEqual(await reader.next(), { events: a, ring: 0 });
+  assert.deepEqual(await reader.next(), { events: b, ring: 3 });
+  assert.equal(await reader.next(), null);
+  reader.close();
+  await Deno.remove(path);
+});
+
+Deno.test("CaptureReader stops at a truncated or corrupt block and names its offset", async () => {
+  const one = encodeBlock(new Uint8Array(24).fill(7), 0);
+  const two = encodeBlock(new Uint8Array(64).fill(9), 1);
+  const whole = concat(encodeHeader(0), one, two);
+  const second = HEADER_BYTES + one.length;
+  const cases: [Uint8Array, RegExp][] = [
+    [
+      whole.subarray(0, whole.length - 5),
+      /ends inside a block of 64 bytes \(truncated\) at offset 72$/,
+    ],
+    [whole.subarray(0, second + 3), /ends inside a block header at offset 72$/],
+    [
+      (() => {
+        const c = whole.slice();
+        c[second + 20] = c[second + 20]! ^ 0xff;
+        return c;
+      })(),
+      /checksum mismatch \(corrupt\) at offset 72$/,
+    ],
+    [
+      (() => {
+        const c = whole.slice();
+        c[second] = 0;
+        return c;
+      })(),
+      /no block starts here \(corrupt\) at offset 72$/,
+    ],
+  ];
+  assert.equal(second, 72);
+  for (const [bytes, message] of cases) {
+    const { path, reader } = await readerFor(bytes);
+    assert.deepEqual(await reader.next(), {
+      events: new Uint8Array(24).fill(7),
+      ring: 0,
+    });
+    await assert.rejects(
+      () => reader.next(),
+      (e) => e instanceof CaptureError && message.test(e.message),
+    );
+    reader.close();
+    await Deno.remove(path);
+  }
+});
