@@ -31,9 +31,11 @@ static __always_inline __u32 le24(const __u8 *b)
 	return (__u32)b[0] | (__u32)b[1] << 8 | (__u32)b[2] << 16;
 }
 
+/* Text a protocol puts first: printable ASCII, whitespace, or a UTF-8 lead byte. */
 static __always_inline int printable(__u8 c)
 {
-	return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\r' || c == '\n';
+	return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\r' || c == '\n' ||
+	       (c >= 0xc2 && c <= 0xf4);
 }
 
 /*
@@ -107,7 +109,7 @@ static __always_inline int infer_pgsql_request(const __u8 *b, __u32 n, __u64 tot
 
 /*
  * MySQL client command: one whole packet (3-byte length + sequence 0)
- * holding a known command with a plausible length.
+ * holding a known command with a plausible length and body.
  */
 static __always_inline int infer_mysql_request(const __u8 *b, __u32 n, __u64 total)
 {
@@ -116,19 +118,26 @@ static __always_inline int infer_mysql_request(const __u8 *b, __u32 n, __u64 tot
 	if (n < 5 || b[3] != 0 || len == 0 || (__u64)len + 4 != total)
 		return 0;
 	switch (b[4]) {
-	case 0x03:	/* COM_QUERY */
+	case 0x03:	/* COM_QUERY, maybe with MySQL 8 query attributes (00 01) */
+		return len >= 2 && (printable(b[5]) ||
+				    (n >= 8 && b[5] == 0 && b[6] == 1 && printable(b[7])));
 	case 0x16:	/* COM_STMT_PREPARE */
 		return len >= 2 && printable(b[5]);
-	case 0x17:	/* COM_STMT_EXECUTE */
-		return len >= 10;
 	case 0x02:	/* COM_INIT_DB */
-		return len >= 2 && printable(b[5]);
+		return len >= 2 && len <= 257 && printable(b[5]);
+	case 0x17:	/* COM_STMT_EXECUTE: id, flags < 0x10, iterations == 1 */
+		return len >= 10 && n >= 14 && b[9] < 0x10 && b[10] <= 1 &&
+		       !b[11] && !b[12] && !b[13];
 	case 0x0e:	/* COM_PING */
 	case 0x01:	/* COM_QUIT */
+	case 0x09:	/* COM_STATISTICS */
+	case 0x1f:	/* COM_RESET_CONNECTION */
 		return len == 1;
 	case 0x19:	/* COM_STMT_CLOSE */
 	case 0x1a:	/* COM_STMT_RESET */
-		return len == 5;
+		return len == 5 && n >= 9 && b[8] == 0;
+	case 0x1c:	/* COM_STMT_FETCH */
+		return len == 9;
 	}
 	return 0;
 }
@@ -175,24 +184,39 @@ static __always_inline int infer_dns_tcp(const __u8 *b, __u32 n, __u64 total, in
 }
 
 /*
- * Redis request: a multibulk array "*<count>\r\n$" (count 1..9999), or an
- * inline PING. Replies are too ambiguous to infer from.
+ * Redis command: "*<argc>\r\n$<len>\r\n<name>" with argc 1-9999999 (no
+ * leading zero), len 1-99 and a name starting with a letter; or an inline
+ * PING. The shortest real command, "*1\r\n$4\r\nPING\r\n", is 14 bytes.
+ * RESP2 pub/sub messages start the same way and are excluded by name.
+ * Replies are too generic ("+OK", ":1") to infer from.
  */
 static __always_inline int infer_redis_request(const __u8 *b, __u32 n)
 {
-	int i;
+	__u32 i = 2;
+	__u8 c;
 
 	if (n >= 6 && has_prefix(b, "PING\r\n", 6))
 		return 1;
-	if (n < 7 || b[0] != '*' || b[1] < '1' || b[1] > '9')
+	if (n < 11 || b[0] != '*' || b[1] < '1' || b[1] > '9')
 		return 0;
-	for (i = 2; i < 6; i++) {
-		if (b[i] == '\r')
-			return b[i + 1] == '\n' && b[i + 2] == '$';
-		if (b[i] < '0' || b[i] > '9')
-			return 0;
-	}
-	return 0;
+	while (i < 8 && b[i] >= '0' && b[i] <= '9')
+		i++;
+	if (i > 8 || b[i] != '\r' || b[i + 1] != '\n' || b[i + 2] != '$')
+		return 0;
+	i += 3;
+	if (i > 12 || b[i] < '1' || b[i] > '9')
+		return 0;
+	i++;
+	if (b[i] >= '0' && b[i] <= '9')
+		i++;
+	if (i > 13 || i + 2 >= n || b[i] != '\r' || b[i + 1] != '\n')
+		return 0;
+	if (i == 6 && (has_prefix(b + 8, "message", 7) || has_prefix(b + 8, "pmessage", 8)))
+		return 0;
+	if (i == 6 && has_prefix(b + 8, "smessage", 8))
+		return 0;
+	c = b[i + 2] | 0x20;
+	return c >= 'a' && c <= 'z';
 }
 
 static __always_inline __u8 role_of(int is_request, __u8 dir)

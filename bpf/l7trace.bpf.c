@@ -77,6 +77,7 @@ struct conn_key {
 #define CONN_ANNOUNCED 1	/* OPEN was emitted: user space tracks it */
 #define CONN_DISABLED 2		/* user space asked for no more data */
 #define CONN_MIDSTREAM 4	/* first seen on data, not connect/accept */
+#define CONN_TLS 8		/* data comes from the TLS library; ciphertext is ignored */
 
 struct conn_state {
 	__u64 id;
@@ -101,6 +102,7 @@ enum io_kind {
 	IO_CONNECT = 4,
 	IO_ACCEPT = 5,
 	IO_SENDFILE = 6,	/* bytes never pass through user memory */
+	IO_MMSG = 7,	/* sendmmsg/recvmmsg: struct mmsghdr array */
 };
 
 /* A syscall in flight on one thread. */
@@ -115,6 +117,8 @@ struct io_args {
 	__u8 dir;
 	__u8 is_sock;
 	__u8 is_udp;
+	__u8 in_ssl;	/* ciphertext I/O inside an SSL_read/SSL_write call */
+	__u8 tls_plain;	/* plaintext handed over by the TLS library */
 };
 
 struct {
@@ -123,6 +127,49 @@ struct {
 	__type(key, __u64);
 	__type(value, struct io_args);
 } active SEC(".maps");
+
+/* An SSL_read/SSL_write call in flight on one thread. */
+struct ssl_call {
+	__u64 ssl;
+	__u64 buf;
+	__u64 len_ptr;	/* SSL_*_ex: where the byte count is written */
+	__u64 ts;
+	__u64 sk;	/* struct sock * of the nested socket syscall */
+	__s32 fd;	/* its fd, -1 until one happens */
+	__u8 dir;
+	__u8 ex;	/* SSL_*_ex: success is 1, the count is at len_ptr */
+	__u8 _pad[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct ssl_call);
+} ssl_active SEC(".maps");
+
+/*
+ * The socket behind each SSL object, learned from nested syscalls, for
+ * SSL_read calls that OpenSSL serves from its buffer without a syscall.
+ */
+struct ssl_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 ssl;
+};
+
+struct ssl_sock {
+	__s32 fd;
+	__u32 _pad;
+	__u64 sk;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ssl_key);
+	__type(value, struct ssl_sock);
+} ssl_fds SEC(".maps");
 
 /* Processes that own announced connections: their exit is broadcast. */
 struct {
@@ -164,9 +211,7 @@ struct scratch {
 	__u8 payload[L7_MAX_CHUNK];
 };
 
-struct loop_ctx {
-	struct scratch *s;
-};
+
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -298,6 +343,8 @@ static __always_inline int announce(struct conn_key *key, struct conn_state *c,
 	ev.open_flags = (c->flags & CONN_MIDSTREAM) ? L7_OPEN_MIDSTREAM : 0;
 	if (is_udp)
 		ev.open_flags |= L7_OPEN_DATAGRAM;
+	if (c->flags & CONN_TLS)
+		ev.open_flags |= L7_OPEN_TLS;
 	if (emit(key->tgid, key->fd, &ev, sizeof(ev)))
 		return -1;
 	__u8 one = 1;
@@ -305,9 +352,10 @@ static __always_inline int announce(struct conn_key *key, struct conn_state *c,
 	return 0;
 }
 
-static long emit_chunk(__u32 i, struct loop_ctx *lc)
+static long emit_chunk(__u32 i, void *unused)
 {
-	struct scratch *s = lc->s;
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
 	struct emit_ctx *c;
 	__u32 n;
 
@@ -350,27 +398,55 @@ static long emit_chunk(__u32 i, struct loop_ctx *lc)
 	return 0;
 }
 
-/* First bytes of the syscall's data, for protocol inference. */
+/*
+ * First bytes of the syscall's data, for protocol inference: from the first
+ * iovec, topped up from the second when the first is short (DNS over TCP
+ * is often written as [2-byte length][message]).
+ */
 static __always_inline int peek(struct io_args *a, __u8 *out, __u32 *n, __u64 ret)
 {
+	struct iovec v[2] = {};
 	__u64 base = a->ptr, len = ret;
-	__u32 take;
+	__u32 take, more;
 
 	if (a->kind != IO_BUF) {
-		struct iovec v;
-
-		if (bpf_probe_read_user(&v, sizeof(v), (void *)a->ptr))
+		if (bpf_probe_read_user(&v[0], sizeof(v[0]), (void *)a->ptr))
 			return -1;
-		base = (__u64)v.iov_base;
-		len = v.iov_len < ret ? v.iov_len : ret;
+		if (a->count > 1)
+			bpf_probe_read_user(&v[1], sizeof(v[1]), (void *)(a->ptr + sizeof(v[0])));
+		base = (__u64)v[0].iov_base;
+		len = v[0].iov_len < ret ? v[0].iov_len : ret;
 	}
 	take = len < INFER_PEEK ? len : INFER_PEEK;
 	asm volatile("" : "+r"(take));
 	if (take == 0 || take > INFER_PEEK)
 		return -1;
+	/* The identity for 1..16, written so every verifier sees the bound. */
+	take = ((take - 1) & (INFER_PEEK - 1)) + 1;
+	if (bpf_probe_read_user(out, take, (void *)base))
+		return -1;
 	*n = take;
-	/* The whole syscall's length matters to rules that want one message. */
-	return bpf_probe_read_user(out, take, (void *)base) ? -1 : 0;
+	if (take < INFER_PEEK && a->kind != IO_BUF && v[1].iov_len > 0 && ret > take) {
+		__u8 tmp[INFER_PEEK] = {};
+
+		more = INFER_PEEK - take;
+		if (more > v[1].iov_len)
+			more = v[1].iov_len;
+		if (more > ret - take)
+			more = ret - take;
+		/* A fixed-size read keeps the verifier simple; a short tail just fails. */
+		if (!bpf_probe_read_user(tmp, sizeof(tmp), v[1].iov_base)) {
+			for (int i = 0; i < INFER_PEEK; i++) {
+				__u32 at = take + i;
+
+				if (i >= more || at >= INFER_PEEK)
+					break;
+				out[at & (INFER_PEEK - 1)] = tmp[i];
+			}
+			*n = take + more;
+		}
+	}
+	return *n > 0 ? 0 : -1;
 }
 
 /* The peer of a UDP datagram: the syscall's sockaddr, else the socket's. */
@@ -403,6 +479,23 @@ static __always_inline void datagram_peer(struct io_args *a, struct l7_data_even
 		BPF_CORE_READ_INTO(&ev->peer_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 }
 
+/*
+ * From now on the connection's data comes from the TLS library. Positions
+ * restart at 0 for plaintext unless user space already tracks the stream.
+ */
+static __always_inline void mark_tls(struct conn_state *c)
+{
+	if (c->flags & CONN_TLS)
+		return;
+	c->flags |= CONN_TLS;
+	if (!(c->flags & CONN_ANNOUNCED))
+		c->pos[0] = c->pos[1] = 0;
+}
+
+/*
+ * Inlined once per program: every caller first reduces its syscall to one
+ * io_args, since each extra inlined copy multiplies verification time.
+ */
 static __always_inline void handle_data(struct io_args *a, __u64 ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -416,6 +509,10 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 		if (!c)
 			return;
 	}
+	if (a->tls_plain)
+		mark_tls(c);
+	else if (c->flags & CONN_TLS)
+		return;	/* ciphertext of a connection we see in plaintext */
 	pos = __sync_fetch_and_add(&c->pos[dir], ret);
 	if (c->flags & CONN_DISABLED)
 		return;
@@ -474,7 +571,6 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 	}
 
 	struct emit_ctx *ec = &s->c;
-	struct loop_ctx lc = { .s = s };
 
 	ec->left = ret;
 	ec->budget = max_capture_bytes;
@@ -493,7 +589,7 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 		ec->avail = 0;
 	}
 	/* One iteration per chunk, plus one per iovec loaded. */
-	bpf_loop(MAX_IOVECS + max_capture_bytes / L7_MAX_CHUNK + 2, emit_chunk, &lc, 0);
+	bpf_loop(MAX_IOVECS + max_capture_bytes / L7_MAX_CHUNK + 2, emit_chunk, NULL, 0);
 	if (ec->left > 0) {
 		/* Reuse the staged header for a payload-less gap event. */
 		s->ev.h.kind = L7_EVENT_GAP;
@@ -519,6 +615,32 @@ static __always_inline int process_wanted(__u32 tgid)
 	return 1;
 }
 
+/* struct mmsghdr: a msghdr and the bytes that message moved. */
+struct mmsghdr_user {
+	struct user_msghdr hdr;
+	__u32 len;
+	__u32 _pad;
+};
+
+/*
+ * sendmmsg/recvmmsg: reduce to the first datagram, like a sendmsg. Later
+ * datagrams of the same call are not seen (a resolver's AAAA query after
+ * its A query): their replies then have no query and are dropped, never
+ * mis-paired. Returns its length, or 0.
+ */
+static __always_inline long first_mmsg(struct io_args *a)
+{
+	struct mmsghdr_user m;
+
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)a->ptr))
+		return 0;
+	a->ptr = (__u64)m.hdr.msg_iov;
+	a->count = m.hdr.msg_iovlen;
+	a->addr = (__u64)m.hdr.msg_name;
+	a->kind = IO_IOVEC;
+	return m.len;
+}
+
 static __always_inline void save_io(__s32 fd, __u64 ptr, __u64 cnt, __u64 addr,
 				    __u8 kind, __u8 dir)
 {
@@ -534,6 +656,14 @@ static __always_inline void save_io(__s32 fd, __u64 ptr, __u64 cnt, __u64 addr,
 	a.kind = kind;
 	a.dir = dir;
 	a.ts = bpf_ktime_get_ns();
+	if (kind <= IO_MSG || kind == IO_MMSG) {
+		struct ssl_call *sc = bpf_map_lookup_elem(&ssl_active, &pid_tgid);
+
+		if (sc) {
+			sc->fd = fd;
+			a.in_ssl = 1;
+		}
+	}
 	bpf_map_update_elem(&active, &pid_tgid, &a, BPF_ANY);
 }
 
@@ -541,27 +671,38 @@ static __always_inline void finish_io(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct io_args *a = bpf_map_lookup_elem(&active, &pid_tgid);
+	struct user_msghdr m;
 
 	if (!a)
 		return;
-	if (a->is_sock && ret > 0) {
-		if (a->kind == IO_MSG) {
-			struct user_msghdr m;
+	if (a->in_ssl && a->is_sock) {
+		struct conn_key key = { .tgid = pid_tgid >> 32, .fd = a->fd };
+		struct conn_state *c = bpf_map_lookup_elem(&conns, &key);
 
-			if (!bpf_probe_read_user(&m, sizeof(m), (void *)a->ptr)) {
-				a->ptr = (__u64)m.msg_iov;
-				a->count = m.msg_iovlen;
-				a->addr = (__u64)m.msg_name;
-				a->kind = IO_IOVEC;
-				handle_data(a, ret);
-			}
-		} else {
-			/* Receive time is when the data reached the program. */
-			if (a->dir == L7_DIR_RECV)
-				a->ts = bpf_ktime_get_ns();
-			handle_data(a, ret);
-		}
+		if (!c)
+			c = new_conn(&key, L7_ROLE_UNKNOWN, CONN_MIDSTREAM);
+		if (c)
+			mark_tls(c);
+		goto out;
 	}
+	if (!a->is_sock || ret <= 0)
+		goto out;
+	if (a->kind == IO_MMSG) {
+		ret = first_mmsg(a);
+	} else if (a->kind == IO_MSG) {
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)a->ptr))
+			goto out;
+		a->ptr = (__u64)m.msg_iov;
+		a->count = m.msg_iovlen;
+		a->addr = (__u64)m.msg_name;
+		a->kind = IO_IOVEC;
+	}
+	/* Receive time is when the data reached the program. */
+	if (a->dir == L7_DIR_RECV)
+		a->ts = bpf_ktime_get_ns();
+	if (ret > 0)
+		handle_data(a, ret);
+out:
 	bpf_map_delete_elem(&active, &pid_tgid);
 }
 
@@ -579,6 +720,12 @@ static __always_inline void mark_socket(struct trace_event_raw_sock_msg_length *
 	a->is_sock = 1;
 	a->is_udp = ctx->protocol == IPPROTO_UDP;
 	a->sk = (__u64)ctx->sk;
+	if (a->in_ssl) {
+		struct ssl_call *sc = bpf_map_lookup_elem(&ssl_active, &pid_tgid);
+
+		if (sc)
+			sc->sk = a->sk;
+	}
 }
 
 SEC("tracepoint/sock/sock_send_length")
@@ -595,6 +742,41 @@ int sock_recv_length(struct trace_event_raw_sock_msg_length *ctx)
 	return 0;
 }
 
+/*
+ * The data path is verified once per program that contains it, and it is
+ * large. Every sys_exit_* program is therefore a stub that tail-calls one
+ * shared program (and every SSL return probe another), so the kernel
+ * verifies the data path twice at load instead of some twenty times.
+ */
+int tail_exit_io(struct trace_event_raw_sys_exit *ctx);
+int tail_ssl_exit(struct pt_regs *ctx);
+
+/* A prog array serves one program type: one for tracepoints, one for uprobes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, int(void *));
+} tp_tails SEC(".maps") = {
+	.values = { [0] = (void *)&tail_exit_io },
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, int(void *));
+} uprobe_tails SEC(".maps") = {
+	.values = { [0] = (void *)&tail_ssl_exit },
+};
+
+SEC("tracepoint")
+int tail_exit_io(struct trace_event_raw_sys_exit *ctx)
+{
+	finish_io(ctx->ret);
+	return 0;
+}
+
 /* addr_arg: index of a sockaddr argument, or 6 for none (args[6] is 0). */
 #define ENTER(name, kind, dir, ptr_arg, cnt_arg, addr_arg)			\
 SEC("tracepoint/syscalls/sys_enter_" #name)					\
@@ -607,7 +789,7 @@ int enter_##name(struct trace_event_raw_sys_enter *ctx)				\
 SEC("tracepoint/syscalls/sys_exit_" #name)					\
 int exit_##name(struct trace_event_raw_sys_exit *ctx)				\
 {										\
-	finish_io(ctx->ret);							\
+	bpf_tail_call(ctx, &tp_tails, 0);				\
 	return 0;								\
 }
 
@@ -619,6 +801,8 @@ ENTER(readv, IO_IOVEC, L7_DIR_RECV, 1, 2, 6)
 ENTER(writev, IO_IOVEC, L7_DIR_SEND, 1, 2, 6)
 ENTER(recvmsg, IO_MSG, L7_DIR_RECV, 1, 1, 6)
 ENTER(sendmsg, IO_MSG, L7_DIR_SEND, 1, 1, 6)
+ENTER(recvmmsg, IO_MMSG, L7_DIR_RECV, 1, 2, 6)
+ENTER(sendmmsg, IO_MMSG, L7_DIR_SEND, 1, 2, 6)
 
 /* sendfile(out_fd, in_fd, offset, count): the socket is out_fd. */
 SEC("tracepoint/syscalls/sys_enter_sendfile64")
@@ -631,7 +815,7 @@ int enter_sendfile64(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_sendfile64")
 int exit_sendfile64(struct trace_event_raw_sys_exit *ctx)
 {
-	finish_io(ctx->ret);
+	bpf_tail_call(ctx, &tp_tails, 0);
 	return 0;
 }
 
@@ -752,5 +936,159 @@ int process_exit(void *ctx)
 		if (rb && bpf_ringbuf_output(rb, &ev, sizeof(ev), 0))
 			count(L7_CNT_LOST + i);
 	}
+	return 0;
+}
+
+/*
+ * TLS: uprobes on OpenSSL's SSL_read/SSL_write (and the _ex forms). Entry
+ * saves the buffer; the socket syscall OpenSSL makes on this thread during
+ * the call names the fd; return hands the plaintext to handle_data as if a
+ * syscall had moved it. No struct offsets, so any OpenSSL 1.1/3 works.
+ */
+static __always_inline void ssl_enter(void *ssl, const void *buf, void *len_ptr, __u8 dir, __u8 ex)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_call sc = {};
+
+	if ((pid_tgid >> 32) == self_tgid || !process_wanted(pid_tgid >> 32))
+		return;
+	sc.ssl = (__u64)ssl;
+	sc.buf = (__u64)buf;
+	sc.len_ptr = (__u64)len_ptr;
+	sc.ts = bpf_ktime_get_ns();
+	sc.fd = -1;
+	sc.dir = dir;
+	sc.ex = ex;
+	bpf_map_update_elem(&ssl_active, &pid_tgid, &sc, BPF_ANY);
+}
+
+static __always_inline void ssl_exit(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_call *sc = bpf_map_lookup_elem(&ssl_active, &pid_tgid);
+	struct ssl_key key = { .tgid = pid_tgid >> 32 };
+	struct io_args a = {};
+	__u64 n = ret;
+
+	if (!sc)
+		return;
+	if (sc->ex) {
+		n = 0;
+		if (ret == 1)
+			bpf_probe_read_user(&n, sizeof(n), (void *)sc->len_ptr);
+	}
+	key.ssl = sc->ssl;
+	if (sc->fd >= 0) {
+		struct ssl_sock sock = { .fd = sc->fd, .sk = sc->sk };
+
+		bpf_map_update_elem(&ssl_fds, &key, &sock, BPF_ANY);
+		a.fd = sc->fd;
+		a.sk = sc->sk;
+	} else {
+		struct ssl_sock *sock = bpf_map_lookup_elem(&ssl_fds, &key);
+
+		if (!sock) {
+			if ((long)n > 0)
+				count(L7_CNT_TLS_NO_FD);
+			bpf_map_delete_elem(&ssl_active, &pid_tgid);
+			return;
+		}
+		a.fd = sock->fd;
+		a.sk = sock->sk;
+	}
+	if ((long)n > 0 && n < (1ull << 31)) {
+		a.ptr = sc->buf;
+		a.count = n;
+		a.kind = IO_BUF;
+		a.dir = sc->dir;
+		/* Sends are dated by the call, receives from the data's arrival. */
+		a.ts = sc->dir == L7_DIR_SEND ? sc->ts : bpf_ktime_get_ns();
+		a.is_sock = 1;
+		a.tls_plain = 1;
+		handle_data(&a, n);
+	}
+	bpf_map_delete_elem(&ssl_active, &pid_tgid);
+}
+
+SEC("kprobe")
+int tail_ssl_exit(struct pt_regs *ctx)
+{
+	ssl_exit(PT_REGS_RC(ctx));
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_entry, void *ssl, const void *buf, int num)
+{
+	ssl_enter(ssl, buf, 0, L7_DIR_SEND, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_write_return, int ret)
+{
+	bpf_tail_call(ctx, &uprobe_tails, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_entry, void *ssl, void *buf, int num)
+{
+	ssl_enter(ssl, buf, 0, L7_DIR_RECV, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_read_return, int ret)
+{
+	bpf_tail_call(ctx, &uprobe_tails, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_ex_entry, void *ssl, const void *buf, __u64 num, __u64 *written)
+{
+	ssl_enter(ssl, buf, written, L7_DIR_SEND, 1);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_write_ex_return, int ret)
+{
+	bpf_tail_call(ctx, &uprobe_tails, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_ex_entry, void *ssl, void *buf, __u64 num, __u64 *readbytes)
+{
+	ssl_enter(ssl, buf, readbytes, L7_DIR_RECV, 1);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_read_ex_return, int ret)
+{
+	bpf_tail_call(ctx, &uprobe_tails, 0);
+	return 0;
+}
+
+/* Tell user space a program started, so it can look for TLS libraries in it. */
+const volatile __u32 exec_events = 0;
+
+SEC("tracepoint/sched/sched_process_exec")
+int process_exec(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 ring = 0;
+	struct l7_header ev = {};
+	void *rb;
+
+	if (!exec_events || tgid == self_tgid)
+		return 0;
+	fill_header(&ev, L7_EVENT_EXEC, tgid, -1, 0, bpf_ktime_get_ns(), sizeof(ev));
+	rb = bpf_map_lookup_elem(&rings, &ring);
+	if (rb && bpf_ringbuf_output(rb, &ev, sizeof(ev), 0))
+		count(L7_CNT_LOST);
 	return 0;
 }

@@ -21,6 +21,7 @@ enum l7_event_kind {
 	L7_EVENT_GAP = 3,	/* bytes moved but not copied: limit, sendfile */
 	L7_EVENT_CLOSE = 4,	/* the connection's fd was closed */
 	L7_EVENT_EXIT = 5,	/* a process with traced connections exited */
+	L7_EVENT_EXEC = 6,	/* a process exec'd: look for TLS libraries (ring 0 only) */
 };
 
 enum l7_direction {
@@ -49,6 +50,7 @@ enum l7_protocol {
 /* l7_open_event.open_flags */
 #define L7_OPEN_MIDSTREAM 1	/* connected before tracing began */
 #define L7_OPEN_DATAGRAM 2	/* a UDP socket */
+#define L7_OPEN_TLS 4		/* plaintext read at the TLS library */
 
 /* Every event starts with this header; size covers header and payload. */
 struct l7_header {
@@ -123,7 +125,8 @@ enum l7_filter_kind {
 enum l7_counter {
 	L7_CNT_LOST = 0,	/* + ring index: events dropped, ring full */
 	L7_CNT_CONN_MISS = L7_MAX_RINGS,	/* data for a conn the map evicted */
-	L7_CNT_NR = L7_MAX_RINGS + 1,
+	L7_CNT_TLS_NO_FD = L7_MAX_RINGS + 1,	/* TLS plaintext whose socket is unknown */
+	L7_CNT_NR = L7_MAX_RINGS + 2,
 };
 
 #endif /* __L7TRACE_H */

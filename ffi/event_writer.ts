@@ -113,9 +113,7 @@ export class EventWriter {
     payload: Uint8Array | string,
     otherPos = 0,
   ): this {
-    const bytes = typeof payload === "string"
-      ? new TextEncoder().encode(payload)
-      : payload;
+    const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
     const D = Layout.data;
     const size = D.bytes + bytes.length;
     const v = this.#reserve(size);

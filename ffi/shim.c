@@ -43,7 +43,7 @@ static unsigned int ring_count;
 static char last_error[512];
 static int quiet_libbpf = 1;
 
-#define MAX_LINKS 64
+#define MAX_LINKS 4096
 static struct bpf_link *links[MAX_LINKS];
 static int link_count;
 
@@ -139,7 +139,7 @@ static int ring_create(struct ring *r, unsigned int size)
 int l7_open(unsigned int nr_rings, unsigned int ring_bytes,
 	    unsigned int max_capture_bytes, unsigned int self_tgid,
 	    unsigned int filter_flags, unsigned int protocol_mask,
-	    unsigned int side_mask)
+	    unsigned int side_mask, unsigned int exec_events)
 {
 	int err;
 
@@ -157,6 +157,7 @@ int l7_open(unsigned int nr_rings, unsigned int ring_bytes,
 	skel->rodata->filter_flags = filter_flags;
 	skel->rodata->protocol_mask = protocol_mask;
 	skel->rodata->side_mask = side_mask;
+	skel->rodata->exec_events = exec_events;
 	bpf_map__set_max_entries(skel->maps.rings, nr_rings);
 	/*
 	 * The inner ring template keeps its declared size: the kernel does not
@@ -220,6 +221,14 @@ int l7_attach(void)
 	bpf_object__for_each_program(prog, skel->obj) {
 		struct bpf_link *link;
 
+		const char *sec = bpf_program__section_name(prog);
+
+		/*
+		 * TLS uprobes are attached per library by l7_attach_tls; bare
+		 * sections are tail-call targets, reached through a prog array.
+		 */
+		if (!strncmp(sec, "uprobe", 6) || !strncmp(sec, "uretprobe", 9) || !strchr(sec, '/'))
+			continue;
 		if (link_count >= MAX_LINKS)
 			return fail(-E2BIG, "Cannot attach more than %d programs", MAX_LINKS);
 		link = bpf_program__attach(prog);
@@ -233,6 +242,69 @@ int l7_attach(void)
 		links[link_count++] = link;
 	}
 	return 0;
+}
+
+static struct bpf_link *attach_uprobe(struct bpf_program *prog, const char *path,
+				      const char *func, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = func, .retprobe = retprobe);
+
+	return bpf_program__attach_uprobe_opts(prog, -1, path, 0, &opts);
+}
+
+/*
+ * Attach the TLS uprobes to one file (a libssl, or an executable that
+ * exports OpenSSL's symbols), for every process that maps it. Functions the
+ * file lacks (SSL_read_ex before OpenSSL 1.1.1) are skipped. Returns the
+ * number of probes attached, or a negative errno when SSL_write and
+ * SSL_read cannot both be probed.
+ */
+int l7_attach_tls(const char *path)
+{
+	struct {
+		const char *func;
+		struct bpf_program *entry, *ret;
+	} probes[] = {
+		{ "SSL_write", skel ? skel->progs.ssl_write_entry : NULL, skel ? skel->progs.ssl_write_return : NULL },
+		{ "SSL_read", skel ? skel->progs.ssl_read_entry : NULL, skel ? skel->progs.ssl_read_return : NULL },
+		{ "SSL_write_ex", skel ? skel->progs.ssl_write_ex_entry : NULL, skel ? skel->progs.ssl_write_ex_return : NULL },
+		{ "SSL_read_ex", skel ? skel->progs.ssl_read_ex_entry : NULL, skel ? skel->progs.ssl_read_ex_return : NULL },
+	};
+	int attached = 0, start = link_count;
+
+	if (!skel)
+		return fail(-EINVAL, "Cannot attach TLS probes: the tracer is not open");
+	for (unsigned int i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		struct bpf_link *entry, *ret;
+
+		if (link_count + 2 > MAX_LINKS)
+			return fail(-E2BIG, "Cannot attach TLS probes to %s: more than %d probes", path, MAX_LINKS);
+		entry = attach_uprobe(probes[i].entry, path, probes[i].func, false);
+		if (!entry) {
+			int err = -errno;
+
+			if (i < 2) {
+				while (link_count > start)
+					bpf_link__destroy(links[--link_count]);
+				return fail(err, "Cannot attach TLS probes to %s: %s: %s", path,
+					    probes[i].func, strerror(-err));
+			}
+			continue;
+		}
+		links[link_count++] = entry;
+		ret = attach_uprobe(probes[i].ret, path, probes[i].func, true);
+		if (!ret) {
+			int err = -errno;
+
+			while (link_count > start)
+				bpf_link__destroy(links[--link_count]);
+			return fail(err, "Cannot attach a TLS return probe to %s: %s: %s", path,
+				    probes[i].func, strerror(-err));
+		}
+		links[link_count++] = ret;
+		attached += 2;
+	}
+	return attached;
 }
 
 /* Detach every program and free every map. Safe to call twice. */

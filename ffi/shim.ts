@@ -11,7 +11,7 @@ export const ABI_VERSION = 3;
 /** Most ring buffers, hence workers (L7_MAX_RINGS). */
 export const MAX_RINGS = 64;
 /** Kernel counter slots (L7_CNT_NR). */
-export const COUNTER_SLOTS = MAX_RINGS + 1;
+export const COUNTER_SLOTS = MAX_RINGS + 2;
 
 /** Event kinds (enum l7_event_kind). */
 export const enum EventKind {
@@ -20,6 +20,7 @@ export const enum EventKind {
   Gap = 3,
   Close = 4,
   Exit = 5,
+  Exec = 6,
 }
 
 /** Directions relative to the traced process (enum l7_direction). */
@@ -110,6 +111,8 @@ export const Layout = {
 export const OPEN_MIDSTREAM = 1;
 /** OPEN flag: a UDP socket. */
 export const OPEN_DATAGRAM = 2;
+/** OPEN flag: plaintext read at the TLS library. */
+export const OPEN_TLS = 4;
 
 /** Reads a little-endian u64 as a number (exact below 2^53). */
 export function readU64(view: DataView, offset: number): number {
@@ -131,10 +134,8 @@ export function ringForConnection(
 }
 
 const SYMBOLS = {
-  l7_open: {
-    parameters: ["u32", "u32", "u32", "u32", "u32", "u32", "u32"],
-    result: "i32",
-  },
+  l7_open: { parameters: ["u32", "u32", "u32", "u32", "u32", "u32", "u32", "u32"], result: "i32" },
+  l7_attach_tls: { parameters: ["buffer"], result: "i32" },
   l7_filter_add: { parameters: ["u32", "buffer", "u32"], result: "i32" },
   l7_attach: { parameters: [], result: "i32" },
   l7_close: { parameters: [], result: "void" },
@@ -196,11 +197,11 @@ export function lastError(shim: Shim): string {
 /** Reads the kernel counters: lost events per ring, and map misses. */
 export function readCounters(
   shim: Shim,
-): { lostPerRing: number[]; connMiss: number } {
+): { lostPerRing: number[]; connMiss: number; tlsNoFd: number } {
   const buf = new BigUint64Array(COUNTER_SLOTS);
   shim.l7_counters(new Uint8Array(buf.buffer), COUNTER_SLOTS);
   const lostPerRing = Array.from(buf.subarray(0, MAX_RINGS), Number);
-  return { lostPerRing, connMiss: Number(buf[MAX_RINGS]) };
+  return { lostPerRing, connMiss: Number(buf[MAX_RINGS]), tlsNoFd: Number(buf[MAX_RINGS + 1]) };
 }
 
 /** Text of a NUL-terminated C string inside `bytes`. */
@@ -241,7 +242,5 @@ export function formatAddress(
   }
   const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(":");
   if (bestStart < 0) return hex(words);
-  return `${hex(words.slice(0, bestStart))}::${
-    hex(words.slice(bestStart + bestLen))
-  }`;
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
 }

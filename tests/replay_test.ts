@@ -87,9 +87,7 @@ Deno.test("the recorded capture holds the exchanges its script made", async () =
     l,
   ) => JSON.parse(l));
   const paths = (side: string) =>
-    records.filter((r) => r.side === side).map((r) =>
-      `${r.req.method} ${r.req.path} ${r.resp?.status}`
-    ).sort();
+    records.filter((r) => r.side === side).map((r) => `${r.req.method} ${r.req.path} ${r.resp?.status}`).sort();
   const expected = [
     "GET /ok 200",
     "GET /hello 200",
@@ -97,12 +95,8 @@ Deno.test("the recorded capture holds the exchanges its script made", async () =
     "GET /nocontent 204",
     "HEAD /hello 200",
     "POST /items 200",
-    ...["0", "1", "2", "3", "4", "5", "6", "7"].map((i) =>
-      `GET /e?id=${i} 200`
-    ),
-    ...["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"].map((i) =>
-      `GET /e?id=100000${i} 200`
-    ),
+    ...["0", "1", "2", "3", "4", "5", "6", "7"].map((i) => `GET /e?id=${i} 200`),
+    ...["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"].map((i) => `GET /e?id=100000${i} 200`),
     "GET /hello 200",
     "GET /echo?id=v 200",
     ...["0", "1", "2"].map((i) => `GET /echo?id=${i} 200`),
@@ -153,9 +147,7 @@ Deno.test("a truncated capture prints the records before the cut, then names the
     assert.match(
       r.stderr,
       new RegExp(
-        `ends inside a block of \\d+ bytes \\(truncated\\) at offset ${
-          offsets.at(-1)
-        }\\n$`,
+        `ends inside a block of \\d+ bytes \\(truncated\\) at offset ${offsets.at(-1)}\\n$`,
       ),
     );
   });

@@ -64,6 +64,12 @@ export interface BatchMessage {
   connIds: Float64Array;
 }
 
+/** Worker to main (live): a process exec'd; look for TLS libraries in it. */
+export interface ExecMessage {
+  type: "exec";
+  pid: number;
+}
+
 /** Worker to main: the worker stopped; its final counters. */
 export interface DoneMessage {
   type: "done";
@@ -86,5 +92,6 @@ export type ToWorker =
 export type FromWorker =
   | RecordsMessage
   | BatchMessage
+  | ExecMessage
   | DoneMessage
   | ErrorMessage;

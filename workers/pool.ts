@@ -5,13 +5,7 @@
  * @module
  */
 import type { TrackerStats } from "../lib/conn/tracker.ts";
-import type {
-  BatchMessage,
-  FromWorker,
-  StartLiveMessage,
-  StartReplayMessage,
-  ToWorker,
-} from "./messages.ts";
+import type { BatchMessage, FromWorker, StartLiveMessage, StartReplayMessage, ToWorker } from "./messages.ts";
 
 /** Callbacks for what workers send. */
 export interface PoolHandlers {
@@ -19,6 +13,8 @@ export interface PoolHandlers {
   onRecords(text: string, count: number): void;
   /** A worker failed: its shard is lost, the tool must stop non-zero. */
   onError(ring: number, message: string): void;
+  /** Live: a process exec'd. */
+  onExec?(pid: number): void;
 }
 
 /** One worker's share of a replayed block. */
@@ -57,6 +53,8 @@ export class WorkerPool {
             return handlers.onRecords(msg.text, msg.count);
           case "batch":
             return this.#batchReply(msg);
+          case "exec":
+            return handlers.onExec?.(msg.pid);
           case "done":
             return done.resolve(msg.stats);
           case "error":
@@ -140,9 +138,7 @@ export class WorkerPool {
     this.#batches.delete(msg.batch);
     const rows: { line: string; seq: number; conn: number }[] = [];
     for (const r of entry.replies) {
-      r.lines.forEach((line, i) =>
-        rows.push({ line, seq: r.seqs[i]!, conn: r.connIds[i]! })
-      );
+      r.lines.forEach((line, i) => rows.push({ line, seq: r.seqs[i]!, conn: r.connIds[i]! }));
     }
     // Array.prototype.sort is stable: ties keep each worker's own order.
     rows.sort((a, b) => a.seq - b.seq || a.conn - b.conn);

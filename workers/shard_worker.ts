@@ -15,13 +15,7 @@ import { Tracker } from "../lib/conn/tracker.ts";
 import { toRecord } from "../lib/record.ts";
 import { encodeBlock } from "../lib/capture/format.ts";
 import { loadShim } from "../ffi/shim.ts";
-import type {
-  EventsMessage,
-  FromWorker,
-  StartLiveMessage,
-  StartReplayMessage,
-  ToWorker,
-} from "./messages.ts";
+import type { EventsMessage, FromWorker, StartLiveMessage, StartReplayMessage, ToWorker } from "./messages.ts";
 
 const WAIT_MS = 100;
 /** Post records once this much text is pending, even mid-drain. */
@@ -37,9 +31,7 @@ function post(message: FromWorker): void {
 function fail(error: unknown): void {
   post({
     type: "error",
-    message: error instanceof Error
-      ? error.stack ?? error.message
-      : String(error),
+    message: error instanceof Error ? error.stack ?? error.message : String(error),
   });
 }
 
@@ -68,9 +60,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 
 async function live(start: StartLiveMessage): Promise<void> {
   const shim = loadShim(start.shimPath);
-  const save = start.savePath === null
-    ? null
-    : await Deno.open(start.savePath, { append: true });
+  const save = start.savePath === null ? null : await Deno.open(start.savePath, { append: true });
   const buf = new Uint8Array(start.batchBytes);
   let lines: string[] = [];
   let chars = 0;
@@ -80,11 +70,11 @@ async function live(start: StartLiveMessage): Promise<void> {
     lines = [];
     chars = 0;
   };
+  const onExec = (pid: number) => post({ type: "exec", pid });
   const tracker = new Tracker(
-    { maxBodyBytes: start.maxBodyBytes },
+    { maxBodyBytes: start.maxBodyBytes, onExec },
     (protocol, conn, ex) => {
-      const line =
-        JSON.stringify(toRecord(protocol, conn, ex, start.realtimeOffsetNs)) +
+      const line = JSON.stringify(toRecord(protocol, conn, ex, start.realtimeOffsetNs)) +
         "\n";
       lines.push(line);
       chars += line.length;

@@ -1,13 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  CaptureError,
-  CaptureReader,
-  crc32,
-  decodeHeader,
-  encodeBlock,
-  encodeHeader,
-  HEADER_BYTES,
-} from "./format.ts";
+import { CaptureError, CaptureReader, crc32, decodeHeader, encodeBlock, encodeHeader, HEADER_BYTES } from "./format.ts";
 
 Deno.test("crc32 matches the IEEE check value", () => {
   assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);

@@ -20,6 +20,8 @@ export interface WatchOptions {
   savePath: string | null;
   /** Replay this capture file instead of tracing (no root needed). */
   fromPath: string | null;
+  /** Attach the OpenSSL uprobes (false with --no-tls). */
+  tls: boolean;
   /** Only this protocol (a registry name), or null for all. */
   protocol: string | null;
   filters: KernelFilters;
@@ -32,8 +34,7 @@ export type Command =
   | { command: "version" };
 
 /** Text of `l7trace --help`. */
-export const HELP =
-  `l7trace: every application-layer request and response on this host, with latency
+export const HELP = `l7trace: every application-layer request and response on this host, with latency
 
 Usage: l7trace watch [PROTOCOL] [options]
 
@@ -50,6 +51,7 @@ Options (watch):
   --max-capture-bytes N  copy at most N bytes of one syscall; the rest is
                          skipped by length (default: 256K)
   --ring-size BYTES      ring buffer per worker, a power of two (default: 8M)
+  --no-tls               do not read TLS plaintext at the OpenSSL library
 
 Captures:
   --save FILE            also write the raw kernel events to FILE
@@ -127,15 +129,14 @@ export function parseCommandLine(args: string[], cpus: number): Command {
         "remote-ips": { type: "string", multiple: true },
         side: { type: "string" },
         save: { type: "string" },
+        "no-tls": { type: "boolean" },
         from: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
     });
   } catch (error) {
-    const message = error instanceof Error
-      ? error.message.split("\n")[0]!
-      : String(error);
+    const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
     throw usageError(message.replace(/\. To specify a positional.*$/, ""));
   }
   const { values, positionals } = parsed;
@@ -151,9 +152,7 @@ export function parseCommandLine(args: string[], cpus: number): Command {
   const [protocol = null, ...extra] = rest;
   if (protocol !== null && !protocolNames().includes(protocol)) {
     throw usageError(
-      `Unknown protocol '${protocol}' (use one of ${
-        protocolNames().join(", ")
-      })`,
+      `Unknown protocol '${protocol}' (use one of ${protocolNames().join(", ")})`,
     );
   }
   if (extra.length > 0) throw usageError(`Unexpected argument '${extra[0]}'`);
@@ -210,6 +209,7 @@ export function parseCommandLine(args: string[], cpus: number): Command {
       maxCaptureBytes,
       ringBytes,
       savePath: values.save ?? null,
+      tls: !values["no-tls"],
       fromPath: values.from ?? null,
       protocol,
       filters: parseKernelFilters(values),

@@ -23,6 +23,9 @@ Deno.test("parseCommandLine gives watch its defaults", () => {
       maxBodyBytes: 1024,
       maxCaptureBytes: 256 * 1024,
       ringBytes: 8 * 1024 * 1024,
+      savePath: null,
+      fromPath: null,
+      tls: true,
       protocol: null,
       filters: {
         pids: [],
@@ -63,6 +66,9 @@ Deno.test("parseCommandLine reads every watch flag", () => {
       maxBodyBytes: 10,
       maxCaptureBytes: 65536,
       ringBytes: 1048576,
+      savePath: null,
+      fromPath: null,
+      tls: true,
       protocol: null,
       filters: {
         pids: [],

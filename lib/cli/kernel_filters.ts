@@ -70,9 +70,7 @@ export function parseIp(text: string): Uint8Array | null {
     if (!v4tail) return null;
     tail = `${text.slice(0, lastColon + 1)}0:0`;
   }
-  const [head, rest] = tail.includes("::")
-    ? tail.split("::") as [string, string]
-    : [tail, null];
+  const [head, rest] = tail.includes("::") ? tail.split("::") as [string, string] : [tail, null];
   const groups = (s: string) => (s === "" ? [] : s.split(":"));
   const left = groups(head);
   const right = rest === null ? [] : groups(rest);
@@ -154,8 +152,7 @@ export function sideMask(f: KernelFilters): number {
 
 /** Loads the filter values into the kernel maps; returns 0 or a negative errno. */
 export function installKernelFilters(shim: Shim, f: KernelFilters): number {
-  const add = (kind: FilterKind, bytes: Uint8Array) =>
-    shim.l7_filter_add(kind, bytes, bytes.length);
+  const add = (kind: FilterKind, bytes: Uint8Array) => shim.l7_filter_add(kind, bytes, bytes.length);
   const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
   const u16 = (n: number) => new Uint8Array(new Uint16Array([n]).buffer);
   for (const pid of f.pids) if (add(FilterKind.Pid, u32(pid)) < 0) return -1;

@@ -1,15 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  filterFlags,
-  parseIp,
-  parseKernelFilters,
-  sideMask,
-} from "./kernel_filters.ts";
+import { filterFlags, parseIp, parseKernelFilters, sideMask } from "./kernel_filters.ts";
 
-const hex = (b: Uint8Array | null) =>
-  b === null
-    ? null
-    : [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+const hex = (b: Uint8Array | null) => b === null ? null : [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
 Deno.test("parseIp reads IPv4 as IPv4-mapped IPv6 and every IPv6 form", () => {
   assert.equal(hex(parseIp("10.1.2.3")), "00000000000000000000ffff0a010203");

@@ -32,6 +32,8 @@ export const REQUIRED_TRACEPOINTS = [
     "accept4",
     "close",
     "sendfile64",
+    "sendmmsg",
+    "recvmmsg",
   ].flatMap((s) => [`syscalls/sys_enter_${s}`, `syscalls/sys_exit_${s}`]),
 ];
 
@@ -61,9 +63,7 @@ function hasCap(caps: bigint, cap: number): boolean {
 /** Finds (or mounts) tracefs; returns its path. */
 function tracefs(): string {
   const override = Deno.env.get("L7TRACE_TRACEFS");
-  const candidates = override
-    ? [override]
-    : ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+  const candidates = override ? [override] : ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
   for (const dir of candidates) if (exists(`${dir}/events`)) return dir;
   if (!override) {
     try {
@@ -79,9 +79,7 @@ function tracefs(): string {
     }
   }
   throw new CliError(
-    `Cannot find tracefs at ${
-      candidates.join(" or ")
-    }: mount it with 'mount -t tracefs nodev /sys/kernel/tracing'`,
+    `Cannot find tracefs at ${candidates.join(" or ")}: mount it with 'mount -t tracefs nodev /sys/kernel/tracing'`,
   );
 }
 

@@ -5,13 +5,7 @@
  *
  * @module
  */
-import {
-  defaultShimPath,
-  lastError,
-  loadShim,
-  readCounters,
-  type Shim,
-} from "../../ffi/shim.ts";
+import { defaultShimPath, lastError, loadShim, readCounters, type Shim } from "../../ffi/shim.ts";
 import type { TrackerStats } from "../conn/tracker.ts";
 import { type PoolHandlers, WorkerPool } from "../../workers/pool.ts";
 import { OutputWriter } from "../render/output.ts";
@@ -20,18 +14,14 @@ import type { L7Record } from "../record.ts";
 import type { WatchOptions } from "./args.ts";
 import { CliError } from "./errors.ts";
 import { preflight } from "./preflight.ts";
-import {
-  filterFlags,
-  installKernelFilters,
-  sideMask,
-} from "./kernel_filters.ts";
+import { filterFlags, installKernelFilters, sideMask } from "./kernel_filters.ts";
 import { protocolMask } from "../protocols/registry.ts";
-import {
-  CaptureError,
-  CaptureReader,
-  encodeHeader,
-} from "../capture/format.ts";
+import { CaptureError, CaptureReader, encodeHeader } from "../capture/format.ts";
 import { replayBlocks } from "../capture/replay.ts";
+import { TlsAttacher } from "../tls/attach.ts";
+
+/** Libraries a new program maps appear after the dynamic loader ran: look twice. */
+const EXEC_SCAN_DELAYS_MS = [20, 300];
 
 const BATCH_BYTES = 4 * 1024 * 1024;
 const STOP_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -58,6 +48,7 @@ function openTracer(options: WatchOptions): { shim: Shim; path: string } {
     filterFlags(f),
     protocolMask(options.protocol),
     sideMask(f),
+    options.tls ? 1 : 0,
   );
   if (rc === 0) rc = installKernelFilters(shim, f);
   if (rc === 0) rc = shim.l7_attach();
@@ -102,9 +93,7 @@ function stopWhen(
 ): { stopped: Promise<void>; stop: () => void; dispose: () => void } {
   const { promise, resolve } = Promise.withResolvers<void>();
   for (const sig of STOP_SIGNALS) Deno.addSignalListener(sig, resolve);
-  const timer = durationSec === null
-    ? undefined
-    : setTimeout(resolve, durationSec * 1000);
+  const timer = durationSec === null ? undefined : setTimeout(resolve, durationSec * 1000);
   return {
     stopped: promise,
     stop: resolve,
@@ -117,9 +106,7 @@ function stopWhen(
 
 /** Runs `watch` until stopped; resolves with the exit code. */
 export function watch(options: WatchOptions): Promise<number> {
-  return options.fromPath === null
-    ? watchLive(options)
-    : watchReplay(options, options.fromPath);
+  return options.fromPath === null ? watchLive(options) : watchReplay(options, options.fromPath);
 }
 
 async function watchLive(options: WatchOptions): Promise<number> {
@@ -132,9 +119,7 @@ async function watchLive(options: WatchOptions): Promise<number> {
     } catch (error) {
       shim.l7_close();
       throw new CliError(
-        `Cannot write ${options.savePath}: ${
-          error instanceof Error ? error.message : error
-        }`,
+        `Cannot write ${options.savePath}: ${error instanceof Error ? error.message : error}`,
       );
     }
   }
@@ -142,8 +127,13 @@ async function watchLive(options: WatchOptions): Promise<number> {
   const stop = stopWhen(options.durationSec);
   const out = new OutputWriter(Deno.stdout, stop.stop);
   const printer = new RecordPrinter(out, options.output === "table");
+  const tls = options.tls ? new TlsAttacher(shim, log) : null;
+  tls?.scanAll();
   const handlers: PoolHandlers = {
     onRecords: (text, count) => printer.print(text, count),
+    onExec(pid) {
+      for (const ms of EXEC_SCAN_DELAYS_MS) setTimeout(() => tls?.scanPid(pid), ms);
+    },
     onError(ring, message) {
       log(`worker ${ring} failed, its connections are lost: ${message}`);
       failed = true;
@@ -163,9 +153,8 @@ async function watchLive(options: WatchOptions): Promise<number> {
     shim.l7_close();
     throw error;
   }
-  log(
-    `ready: ${shim.l7_attached_count()} probes attached, ${options.workers} workers`,
-  );
+  const tlsNote = tls ? `, TLS probes on ${tls.attached.length} files` : "";
+  log(`ready: ${shim.l7_attached_count()} probes attached, ${options.workers} workers${tlsNote}`);
 
   await stop.stopped;
   stop.dispose();
@@ -178,12 +167,8 @@ async function watchLive(options: WatchOptions): Promise<number> {
 }
 
 function summary(records: number, stats: TrackerStats[], lost: string): string {
-  return `${records} records, ${sum(stats, "events")} events, ${
-    sum(stats, "bytes")
-  } bytes, ${lost}` +
-    `${sum(stats, "desyncs")} resyncs, ${
-      sum(stats, "invalidFrames")
-    } invalid frames`;
+  return `${records} records, ${sum(stats, "events")} events, ${sum(stats, "bytes")} bytes, ${lost}` +
+    `${sum(stats, "desyncs")} resyncs, ${sum(stats, "invalidFrames")} invalid frames`;
 }
 
 async function watchReplay(

@@ -10,20 +10,8 @@
  *
  * @module
  */
-import {
-  Direction,
-  EventKind,
-  formatAddress,
-  Layout,
-  OPEN_DATAGRAM,
-  readU64,
-  Role,
-} from "../../ffi/shim.ts";
-import {
-  type Exchange,
-  type Parser,
-  Stream,
-} from "../protocols/common/parser.ts";
+import { Direction, EventKind, formatAddress, Layout, OPEN_DATAGRAM, OPEN_TLS, readU64, Role } from "../../ffi/shim.ts";
+import { type Exchange, type Parser, Stream } from "../protocols/common/parser.ts";
 import { parserFor } from "../protocols/registry.ts";
 import type { ConnectionInfo } from "../record.ts";
 import { StreamBuffer } from "./stream_buffer.ts";
@@ -59,6 +47,8 @@ export type ExchangeSink = (
 /** Tracker settings. */
 export interface TrackerOptions {
   maxBodyBytes: number;
+  /** Called for each process the kernel saw exec (TLS library discovery). */
+  onExec?: (pid: number) => void;
 }
 
 class Connection {
@@ -159,9 +149,7 @@ export class Tracker {
           return;
         }
         // Bytes the other direction moved that never arrived are lost.
-        const otherDir = dir === Direction.Send
-          ? Direction.Recv
-          : Direction.Send;
+        const otherDir = dir === Direction.Send ? Direction.Recv : Direction.Send;
         this.#gapTo(
           conn,
           otherDir,
@@ -196,6 +184,9 @@ export class Tracker {
         this.#close(connId, conn, ts);
         return;
       }
+      case EventKind.Exec:
+        this.#options.onExec?.(view.getUint32(off + H.tgid, true));
+        return;
       case EventKind.Exit: {
         const tgid = view.getUint32(off + H.tgid, true);
         // The kernel copies an exit into every ring; each copy is in order
@@ -237,13 +228,10 @@ export class Tracker {
       localPort: view.getUint16(off + O.localPort, true),
       remoteIp: formatAddress(bytes, off + O.remoteAddr, family),
       remotePort: view.getUint16(off + O.remotePort, true),
-      tls: false,
+      tls: (view.getUint32(off + O.openFlags, true) & OPEN_TLS) !== 0,
     };
-    const requestDirection = role === Role.Server
-      ? Direction.Recv
-      : Direction.Send;
-    const datagram =
-      (view.getUint32(off + O.openFlags, true) & OPEN_DATAGRAM) !== 0;
+    const requestDirection = role === Role.Server ? Direction.Recv : Direction.Send;
+    const datagram = (view.getUint32(off + O.openFlags, true) & OPEN_DATAGRAM) !== 0;
     const conn = new Connection(
       info,
       parser,
@@ -274,9 +262,7 @@ export class Tracker {
     const D = Layout.data;
     const family = view.getUint16(off + D.peerFamily, true);
     const port = view.getUint16(off + D.peerPort, true);
-    const ip = family === 0
-      ? socket.info.remoteIp
-      : formatAddress(bytes, off + D.peerAddr, family);
+    const ip = family === 0 ? socket.info.remoteIp : formatAddress(bytes, off + D.peerAddr, family);
     const remotePort = family === 0 ? socket.info.remotePort : port;
     const key = `${ip}|${remotePort}`;
     const peers = socket.peers!;
@@ -386,9 +372,7 @@ export class Tracker {
       conn.parser.reset(conn.state);
       conn.desynced = conn.candidate = false;
       const respBuf = conn.streams[
-        conn.requestDirection === Direction.Send
-          ? Direction.Recv
-          : Direction.Send
+        conn.requestDirection === Direction.Send ? Direction.Recv : Direction.Send
       ]!;
       respBuf.reset(respBuf.expected);
       conn.seeking[Stream.Request] = false;

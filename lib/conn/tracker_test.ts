@@ -62,8 +62,7 @@ class ClientConn {
 }
 
 const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: h\r\n\r\n`;
-const ok = (body: string) =>
-  `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+const ok = (body: string) => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
 const path = (s: Seen) => (s.ex.req as { path: string }).path;
 const body = (s: Seen) => (s.ex.resp as { body: string } | null)?.body ?? null;
 
@@ -159,8 +158,7 @@ Deno.test("Tracker pairs pipelined echoes correctly whatever events are lost", (
   // 40 pipelined requests in batches; drop events pseudo-randomly; every
   // pair reported must carry the same id on both sides.
   let seed = 7;
-  const random = () =>
-    (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let round = 0; round < 50; round++) {
     const { t, seen } = tracker();
     const c = new ClientConn();

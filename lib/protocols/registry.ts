@@ -6,7 +6,10 @@
  * @module
  */
 import type { Parser } from "./common/parser.ts";
+import { dnsParser } from "./dns/mod.ts";
 import { httpParser } from "./http/mod.ts";
+import { mysqlParser } from "./mysql/mod.ts";
+import { redisParser } from "./redis/mod.ts";
 
 /** Parsers by kernel protocol id (enum l7_protocol in bpf/l7trace.h). */
 export const PARSERS: ReadonlyMap<number, Parser<unknown>> = new Map<
@@ -14,6 +17,9 @@ export const PARSERS: ReadonlyMap<number, Parser<unknown>> = new Map<
   Parser<unknown>
 >([
   [1, httpParser as Parser<unknown>],
+  [2, redisParser as Parser<unknown>],
+  [3, mysqlParser as Parser<unknown>],
+  [5, dnsParser as Parser<unknown>],
 ]);
 
 const BY_NAME = new Map([...PARSERS.values()].map((p) => [p.protocol, p]));

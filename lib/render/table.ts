@@ -39,9 +39,7 @@ export function formatLatency(ms: number | null): string {
 
 /** One row for a record. */
 export function tableRow(r: L7Record): string {
-  const remote = r.remote_ip.includes(":")
-    ? `[${r.remote_ip}]:${r.remote_port}`
-    : `${r.remote_ip}:${r.remote_port}`;
+  const remote = r.remote_ip.includes(":") ? `[${r.remote_ip}]:${r.remote_port}` : `${r.remote_ip}:${r.remote_port}`;
   const cells = [
     r.ts.slice(11, 26),
     String(r.pid),

@@ -5,13 +5,7 @@
 import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
 import { req, resp } from "./http_records.ts";
-import {
-  recordsOf,
-  socketClient,
-  startNginx,
-  startTestHttpServer,
-  startTracer,
-} from "./harness.ts";
+import { recordsOf, socketClient, startNginx, startTestHttpServer, startTracer } from "./harness.ts";
 
 function byTime(records: L7Record[]): L7Record[] {
   return [...records].sort((a, b) => a.ts.localeCompare(b.ts));
@@ -166,10 +160,7 @@ Deno.test("a 4 MiB response in one write is sized exactly and the next request s
   await py.stop();
 
   const client = byTime(recordsOf(records, curlPid, "client"));
-  const head =
-    `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${
-      4 << 20
-    }\r\n\r\n`;
+  const head = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${4 << 20}\r\n\r\n`;
   assert.deepEqual(
     client.map((r) => [req(r).path, resp(r).status, r.resp_bytes]),
     [

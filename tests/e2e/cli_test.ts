@@ -7,8 +7,7 @@ import { sleep } from "./harness.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 /** Program names of bpf/l7trace.bpf.c as the kernel shows them (15 chars). */
-const OUR_PROGRAMS =
-  /\bname (enter_|exit_|sock_send_lengt|sock_recv_lengt|process_exit)/;
+const OUR_PROGRAMS = /\bname (enter_|exit_|sock_send_lengt|sock_recv_lengt|process_exit|process_exec|ssl_|tail_)/;
 
 async function l7trace(
   args: string[],
@@ -42,9 +41,21 @@ async function ourProgramCount(): Promise<number> {
     args: ["prog", "list"],
     stdout: "piped",
   }).output();
-  return new TextDecoder().decode(out.stdout).split("\n").filter((l) =>
-    OUR_PROGRAMS.test(l)
-  ).length;
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => OUR_PROGRAMS.test(l)).length;
+}
+
+/**
+ * Waits until none of our programs is loaded. The kernel frees tail-call
+ * targets asynchronously after their prog arrays go, so allow a few seconds.
+ */
+async function assertNothingLoaded(): Promise<void> {
+  const deadline = Date.now() + 8000;
+  let n = await ourProgramCount();
+  while (n > 0 && Date.now() < deadline) {
+    await sleep(200);
+    n = await ourProgramCount();
+  }
+  assert.equal(n, 0, "BPF programs of l7trace still loaded");
 }
 
 function assertOneLine(stderr: string, pattern: RegExp): void {
@@ -99,7 +110,7 @@ Deno.test("a kernel without BTF is reported in one line, exit 1", async () => {
     r.stderr,
     /no BTF type information \(\/nonexistent\/vmlinux is missing\).*CONFIG_DEBUG_INFO_BTF/,
   );
-  assert.equal(await ourProgramCount(), 0);
+  await assertNothingLoaded();
 });
 
 Deno.test("a kernel without a needed tracepoint is reported in one line, exit 1", async () => {
@@ -109,11 +120,11 @@ Deno.test("a kernel without a needed tracepoint is reported in one line, exit 1"
   await Deno.remove(fake, { recursive: true });
   assert.equal(r.code, 1);
   assertOneLine(r.stderr, /lacks the tracepoint sock\/sock_recv_length/);
-  assert.equal(await ourProgramCount(), 0);
+  await assertNothingLoaded();
 });
 
 Deno.test("--duration stops by itself, exits 0, prints the summary, leaves nothing attached", async () => {
-  assert.equal(await ourProgramCount(), 0, "programs left by an earlier run");
+  await assertNothingLoaded();
   const r = await l7trace(["watch", "--json", "--duration", "1"]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /ready: \d+ probes attached/);
@@ -121,7 +132,7 @@ Deno.test("--duration stops by itself, exits 0, prints the summary, leaves nothi
     r.stderr,
     /\d+ records, \d+ events, \d+ bytes, \d+ events lost in the kernel/,
   );
-  assert.equal(await ourProgramCount(), 0);
+  await assertNothingLoaded();
 });
 
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
@@ -139,9 +150,8 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
       if (done) break;
       stderr += value;
     }
-    const attached = Number(/ready: (\d+) probes/.exec(stderr)?.[1]);
-    assert.ok(attached >= 20, stderr);
-    assert.equal(await ourProgramCount(), attached);
+    // Programs loaded (TLS programs are attached once per library, so links outnumber them).
+    assert.ok((await ourProgramCount()) >= 20, stderr);
     await sleep(100);
     child.kill(signal);
     const status = await child.status;
@@ -152,6 +162,6 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     }
     assert.equal(status.code, 0, stderr);
     assert.match(stderr, /events lost in the kernel/);
-    assert.equal(await ourProgramCount(), 0);
+    await assertNothingLoaded();
   });
 }

@@ -26,9 +26,7 @@ async function scenario(args: (a: Server, b: Server) => string[]) {
   await a.stop();
   await b.stop();
   const seen = (r: L7Record) => `${r.side}:${req(r).path.slice(-1)}`;
-  const ours = records.filter((r) =>
-    [a.pid, b.pid, curlA, curlB].includes(r.pid)
-  );
+  const ours = records.filter((r) => [a.pid, b.pid, curlA, curlB].includes(r.pid));
   return { a, b, curlA, curlB, got: ours.map(seen).sort() };
 }
 

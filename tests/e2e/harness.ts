@@ -52,9 +52,7 @@ export async function startTracer(args: string[] = []): Promise<Tracer> {
       const status = await child.status;
       await rest;
       const text = await stdout;
-      const records = text.split("\n").filter((l) => l.length > 0).map((l) =>
-        JSON.parse(l) as L7Record
-      );
+      const records = text.split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as L7Record);
       return { records, stderr, code: status.code };
     },
   };
@@ -131,10 +129,26 @@ export async function startProcess(
   };
 }
 
+/** A self-signed certificate for localhost. */
+export interface Certificate {
+  cert: string;
+  key: string;
+}
+
+/** Makes a self-signed certificate (openssl) in a new temp dir. */
+export async function makeCertificate(): Promise<Certificate> {
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-cert-" });
+  const cert = `${dir}/cert.pem`, key = `${dir}/key.pem`;
+  const args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2"];
+  await run("openssl", [...args, "-subj", "/CN=localhost"]);
+  return { cert, key };
+}
+
 /** Starts nginx (one worker, as root) with the given `server {}` body. */
 export async function startNginx(
   serverBody: string,
   files: Record<string, string | Uint8Array> = {},
+  tls?: Certificate,
 ): Promise<Server> {
   const dir = await Deno.makeTempDir({ prefix: "l7trace-nginx-" });
   const port = freePort();
@@ -161,7 +175,8 @@ http {
   scgi_temp_path ${dir};
   default_type text/plain;
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port}${tls ? " ssl" : ""};
+    ${tls ? `ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key};` : ""}
     root ${dir}/www;
     ${serverBody}
   }
@@ -211,16 +226,14 @@ export async function startPythonHttp(
   };
 }
 
-const HTTP_SERVER =
-  new URL("./servers/http_server.py", import.meta.url).pathname;
-const SOCKET_CLIENT =
-  new URL("./clients/socket_client.py", import.meta.url).pathname;
+const HTTP_SERVER = new URL("./servers/http_server.py", import.meta.url).pathname;
+const SOCKET_CLIENT = new URL("./clients/socket_client.py", import.meta.url).pathname;
 
-/** Starts tests/e2e/servers/http_server.py on a free port of `bind`. */
-export async function startTestHttpServer(bind = "127.0.0.1"): Promise<Server> {
+/** Starts tests/e2e/servers/http_server.py on a free port of `bind` (HTTPS with `tls`). */
+export async function startTestHttpServer(bind = "127.0.0.1", tls?: Certificate): Promise<Server> {
   const port = freePort();
   const child = new Deno.Command("python3", {
-    args: [HTTP_SERVER, String(port), bind],
+    args: [HTTP_SERVER, String(port), bind, ...(tls ? [tls.cert, tls.key] : [])],
     stdout: "null",
     stderr: "null",
   })
@@ -250,9 +263,7 @@ export async function socketClient(
   const out = await child.output();
   if (!out.success) {
     throw new Error(
-      `socket_client ${args.join(" ")}: ${
-        new TextDecoder().decode(out.stderr)
-      }`,
+      `socket_client ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
     );
   }
   return {
@@ -270,9 +281,7 @@ export async function run(cmd: string, args: string[]): Promise<string> {
   }).output();
   if (!out.success) {
     throw new Error(
-      `${cmd} ${args.join(" ")} failed (${out.code}): ${
-        new TextDecoder().decode(out.stderr)
-      }`,
+      `${cmd} ${args.join(" ")} failed (${out.code}): ${new TextDecoder().decode(out.stderr)}`,
     );
   }
   return new TextDecoder().decode(out.stdout);

@@ -4,13 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
-import {
-  freePort,
-  recordsOf,
-  startNginx,
-  startTestHttpServer,
-  startTracer,
-} from "./harness.ts";
+import { freePort, recordsOf, startNginx, startTestHttpServer, startTracer } from "./harness.ts";
 
 import { req, resp } from "./http_records.ts";
 
@@ -159,9 +153,7 @@ Deno.test("watch pairs keep-alive requests on one connection in order", async ()
 Deno.test("watch pairs pipelined requests sent in one write", async () => {
   const nginx = await startNginx(`location /p { return 200 "$uri\\n"; }`);
   const tracer = await startTracer();
-  const requests = ["/p1", "/p2", "/p3", "/p4"].map((p) =>
-    `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`
-  ).join("");
+  const requests = ["/p1", "/p2", "/p3", "/p4"].map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join("");
   const text = await rawExchange(nginx.port, [requests], 4);
   const { records } = await tracer.stop();
   await nginx.stop();
@@ -310,9 +302,7 @@ Deno.test("watch reports a request left unanswered when the connection closes", 
   listener.close();
   const { records } = await tracer.stop();
 
-  const mine = records.filter((r) =>
-    r.pid === Deno.pid && req(r).path === "/never"
-  );
+  const mine = records.filter((r) => r.pid === Deno.pid && req(r).path === "/never");
   assert.equal(mine.length, 2, JSON.stringify(records));
   for (const r of mine) {
     assert.equal(r.resp, null);

@@ -32,9 +32,7 @@ export interface FilterSpec {
 /** Splits repeated and comma-separated flag values into one list. */
 export function listValues(values: readonly string[] | undefined): string[] {
   if (!values) return [];
-  return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) =>
-    v.length > 0
-  );
+  return values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v.length > 0);
 }
 
 /** Compiles a user-supplied regular expression, or throws a RangeError naming the flag. */

@@ -14,15 +14,7 @@ import {
   Mode,
   type StreamState,
 } from "./types.ts";
-import {
-  checkRequestLine,
-  checkStatusLine,
-  latin1,
-  MAX_HEAD_BYTES,
-  MAX_HEADERS,
-  PREFIX_CHECK,
-  TCHAR,
-} from "./scan.ts";
+import { checkRequestLine, checkStatusLine, latin1, MAX_HEAD_BYTES, MAX_HEADERS, PREFIX_CHECK, TCHAR } from "./scan.ts";
 
 const LF = 10;
 const CR = 13;
@@ -83,9 +75,7 @@ export function indexHead(
   for (; i < len && (c = buf[i]!) !== LF; i++) scratch[i] = c;
   const complete = i < len;
   const e = complete ? i : Math.min(len, PREFIX_CHECK);
-  const ok = kind === 1
-    ? checkRequestLine(buf, 0, e, complete)
-    : checkStatusLine(buf, 0, e, complete);
+  const ok = kind === 1 ? checkRequestLine(buf, 0, e, complete) : checkStatusLine(buf, 0, e, complete);
   if (ok < 0 || i >= MAX_HEAD_BYTES) return -1;
   if (!complete) return pause(st, len, 0, 0);
   scratch[i] = LF;
@@ -221,9 +211,7 @@ function methodForNextResponse(state: HttpState): string {
   const q = state.reqQueue[i];
   if (q !== undefined) return q.msg.method;
   const m = state.req.msg;
-  return i === state.reqQueue.length && m !== null
-    ? (m as HttpRequest).method
-    : "";
+  return i === state.reqQueue.length && m !== null ? (m as HttpRequest).method : "";
 }
 
 /** parseHead: the message has no body. */

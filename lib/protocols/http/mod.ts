@@ -27,23 +27,12 @@
 
 import type { Parser, ParserOptions } from "../common/parser.ts";
 import { Stream } from "../common/parser.ts";
-import {
-  finishStreams,
-  newStreamState,
-  parseStream,
-  resetStream,
-  skipStream,
-} from "./parse.ts";
+import { finishStreams, newStreamState, parseStream, resetStream, skipStream } from "./parse.ts";
 import { matchExchanges } from "./match.ts";
 import { findRequestStart, findResponseStart } from "./scan.ts";
 import type { HttpRequest, HttpResponse, HttpState } from "./types.ts";
 
-export type {
-  HttpHeaders,
-  HttpRequest,
-  HttpResponse,
-  HttpState,
-} from "./types.ts";
+export type { HttpHeaders, HttpRequest, HttpResponse, HttpState } from "./types.ts";
 
 /** The HTTP/1.x {@linkcode Parser}; exchanges carry HttpRequest/HttpResponse. */
 export const httpParser: Parser<HttpState> = {
@@ -66,9 +55,7 @@ export const httpParser: Parser<HttpState> = {
   findBoundary(state, stream, buf, from) {
     resetStream(stream === Stream.Request ? state.req : state.resp);
     if (state.upgraded) return -1;
-    return stream === Stream.Request
-      ? findRequestStart(buf, from)
-      : findResponseStart(buf, from);
+    return stream === Stream.Request ? findRequestStart(buf, from) : findResponseStart(buf, from);
   },
 
   parseFrame: parseStream,
@@ -99,7 +86,5 @@ export function summarize(req: unknown, resp: unknown): string {
   const r = resp as HttpResponse | null;
   const head = q ? `${q.method} ${q.path}` : "?";
   if (!r) return `${head} -> (no response)`;
-  return r.reason
-    ? `${head} -> ${r.status} ${r.reason}`
-    : `${head} -> ${r.status}`;
+  return r.reason ? `${head} -> ${r.status} ${r.reason}` : `${head} -> ${r.status}`;
 }

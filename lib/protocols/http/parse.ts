@@ -8,14 +8,7 @@
  */
 
 import { Stream } from "../common/parser.ts";
-import {
-  type HttpRequest,
-  type HttpResponse,
-  type HttpState,
-  Mode,
-  type Queued,
-  type StreamState,
-} from "./types.ts";
+import { type HttpRequest, type HttpResponse, type HttpState, Mode, type Queued, type StreamState } from "./types.ts";
 import { BODY, indexHead, INTERIM, NO_BODY, parseHead } from "./head.ts";
 import { HEX, scanSection } from "./scan.ts";
 
@@ -148,9 +141,7 @@ function consumeBody(
     if (
       mode === Mode.Length || mode === Mode.ChunkData || mode === Mode.Close
     ) {
-      const n = mode === Mode.Close
-        ? len - pos
-        : Math.min(st.remaining, len - pos);
+      const n = mode === Mode.Close ? len - pos : Math.min(st.remaining, len - pos);
       if (n > 0) {
         keep(state, st, buf, pos, n);
         st.bytes += n;
@@ -172,15 +163,7 @@ function consumeBody(
       continue;
     } else if (mode === Mode.ChunkEnd) {
       if (pos >= len) break;
-      const n = buf[pos] === LF
-        ? 1
-        : buf[pos] !== CR
-        ? -1
-        : pos + 1 >= len
-        ? 0
-        : buf[pos + 1] === LF
-        ? 2
-        : -1;
+      const n = buf[pos] === LF ? 1 : buf[pos] !== CR ? -1 : pos + 1 >= len ? 0 : buf[pos + 1] === LF ? 2 : -1;
       if (n < 0) return -1;
       if (n === 0) break;
       st.bytes += n;

@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
 import { Stream } from "../common/parser.ts";
 import { httpParser as p } from "./mod.ts";
-import {
-  bytes,
-  CHUNKED_RESP,
-  GET_REQ,
-  hdrs,
-  OK_RESP,
-  POST_REQ,
-  rng,
-  Sim,
-} from "./testdata.ts";
+import { bytes, CHUNKED_RESP, GET_REQ, hdrs, OK_RESP, POST_REQ, rng, Sim } from "./testdata.ts";
 import type { HttpRequest, HttpResponse } from "./types.ts";
 
 const Req = Stream.Request;

@@ -220,9 +220,7 @@ export function scanSection(
     // keep V8 from compiling it tightly, and it dominates small messages.
     while (i < len && buf[i] !== LF) i++;
     const e = i < len ? i : Math.min(len, base + PREFIX_CHECK);
-    const ok = kind === 1
-      ? checkRequestLine(buf, base, e, i < len)
-      : checkStatusLine(buf, base, e, i < len);
+    const ok = kind === 1 ? checkRequestLine(buf, base, e, i < len) : checkStatusLine(buf, base, e, i < len);
     if (ok < 0 || i - base >= MAX_HEAD_BYTES) return -1;
     if (i < len) (lines = 1), (pos = ++i);
   }

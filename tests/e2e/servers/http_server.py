@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """HTTP/1.1 keep-alive test server for l7trace's end-to-end tests.
 
-Usage: http_server.py PORT [BIND]
+Usage: http_server.py PORT [BIND [CERT KEY]]   (with CERT and KEY: HTTPS)
 Routes: /hello, /chunked, /big (1 MiB), /big4 (4 MiB in one write), /nocontent (204), /echo?id=N,
 and PUT/POST/PATCH/DELETE on any path (reply names method, path, body size).
 """
@@ -69,7 +69,15 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
+    import socket
+    import ssl
+
     port = int(sys.argv[1])
     bind = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
-    ThreadingHTTPServer.address_family = __import__("socket").AF_INET6 if ":" in bind else __import__("socket").AF_INET
-    ThreadingHTTPServer((bind, port), Handler).serve_forever()
+    ThreadingHTTPServer.address_family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    server = ThreadingHTTPServer((bind, port), Handler)
+    if len(sys.argv) > 4:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[3], sys.argv[4])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.serve_forever()

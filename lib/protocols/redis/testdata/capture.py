@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Capture the Redis fixtures in captured.ts from a real server.
+
+Starts `redis-server` (Debian 7.0.15) on 127.0.0.1 with a random port and a
+temporary data dir, puts a logging TCP relay in front of it, drives it with
+`redis-cli`, `redis-benchmark` and raw sockets, and writes every relayed
+chunk (one recv() of the relay = one read of the tracker) of every client
+connection, in arrival order, as hex. Run: python3 capture.py (needs
+redis-server, redis-cli and redis-benchmark on PATH); then `deno fmt`.
+"""
+
+import base64
+import gzip
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "captured.ts")
+
+
+class Relay:
+    """Accepts clients on `port`, forwards to Redis, logs each chunk."""
+
+    def __init__(self, port, target):
+        self.port, self.target = port, target
+        self.conns = []  # one list of (direction, bytes) per client
+        self.lock = threading.Lock()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(64)
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            s = socket.create_connection(("127.0.0.1", self.target))
+            log = []
+            with self.lock:
+                self.conns.append(log)
+            for src, dst, d in ((c, s, 0), (s, c, 1)):
+                threading.Thread(
+                    target=self.pump, args=(src, dst, d, log), daemon=True
+                ).start()
+
+    def pump(self, src, dst, d, log):
+        while True:
+            try:
+                b = src.recv(65536)
+            except OSError:
+                b = b""
+            if not b:
+                for x in (src, dst):
+                    try:
+                        x.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                return
+            with self.lock:
+                log.append((d, b))
+            dst.sendall(b)
+
+    def take(self):
+        time.sleep(0.3)
+        with self.lock:
+            out, self.conns = self.conns, []
+        return out
+
+
+def cmd(*args):
+    """A command as RESP multibulk bytes."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def raw_session(port, steps, direct_port):
+    """Runs (bytes-to-send | ("pub", channel, msg) | ("sleep", s)) steps."""
+    c = socket.create_connection(("127.0.0.1", port))
+    c.settimeout(0.2)
+    for step in steps:
+        if isinstance(step, bytes):
+            c.sendall(step)
+        elif step[0] == "pub":
+            p = socket.create_connection(("127.0.0.1", direct_port))
+            p.sendall(cmd("PUBLISH", step[1], step[2]))
+            p.recv(100)
+            p.close()
+        elif step[0] == "other":
+            p = socket.create_connection(("127.0.0.1", direct_port))
+            p.sendall(step[1])
+            time.sleep(0.05)
+            p.close()
+        time.sleep(0.1)
+        try:
+            while c.recv(65536):
+                pass
+        except socket.timeout:
+            pass
+    c.close()
+
+
+def cli(port, lines, *flags):
+    subprocess.run(
+        ["redis-cli", "-p", str(port), *flags],
+        input="\n".join(lines) + "\n",
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+
+
+BASIC = [
+    "PING",
+    "SET user:1 hello",
+    "GET user:1",
+    "GET missing",
+    "INCR counter",
+    "RPUSH list a b c",
+    "LRANGE list 0 -1",
+    "HSET h f1 v1 f2 v2",
+    "HGETALL h",
+    "SADD s x",
+    "SMEMBERS s",
+    "ZADD z 1.5 m",
+    "ZSCORE z m",
+    "CONFIG GET maxmemory",
+    "OBJECT ENCODING list",
+    "CLIENT SETNAME fixture",
+    "NOSUCHCMD x",
+    "MGET user:1 missing",
+    "LRANGE nolist 0 -1",
+    "DEL user:1",
+    "EXISTS user:1",
+    "MULTI",
+    "SET a 1",
+    "INCR a",
+    "EXEC",
+]
+
+
+def main():
+    tmp = tempfile.mkdtemp()
+    ports = random.sample(range(20000, 60000), 2)
+    srv = subprocess.Popen(
+        ["redis-server", "--port", str(ports[0]), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--dir", tmp,
+         "--enable-debug-command", "local"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        relay = Relay(ports[1], ports[0])
+        rp, dp = ports[1], ports[0]
+        got = {}
+        cli(rp, BASIC)
+        got["RESP2_CLI"] = relay.take()
+        cli(rp, BASIC[:14] + [
+            "DEBUG PROTOCOL true", "DEBUG PROTOCOL false",
+            "DEBUG PROTOCOL verbatim", "DEBUG PROTOCOL double",
+            "DEBUG PROTOCOL null", "DEBUG PROTOCOL map",
+            "DEBUG PROTOCOL set",
+        ], "-3")
+        got["RESP3_CLI"] = relay.take()
+        raw_session(rp, [
+            cmd("SUBSCRIBE", "news", "sport"),
+            ("pub", "news", "hello"), ("pub", "sport", "goal"),
+            cmd("PSUBSCRIBE", "n*"),
+            ("pub", "news", "both"),
+            cmd("PING"), cmd("GET", "x"),
+            cmd("UNSUBSCRIBE"), cmd("PUNSUBSCRIBE"),
+            cmd("UNSUBSCRIBE"),
+            cmd("PING"), cmd("GET", "x"),
+        ], dp)
+        got["PUBSUB2"] = relay.take()
+        raw_session(rp, [
+            cmd("HELLO", "3"),
+            cmd("SUBSCRIBE", "news"),
+            ("pub", "news", "hi"),
+            cmd("GET", "x"),
+            cmd("UNSUBSCRIBE"),
+            cmd("DEBUG", "PROTOCOL", "attrib"),
+            cmd("DEBUG", "PROTOCOL", "bignum"),
+            cmd("DEBUG", "PROTOCOL", "push"),
+            cmd("CLIENT", "TRACKING", "ON"),
+            cmd("GET", "tracked"),
+            ("other", cmd("SET", "tracked", "1")),
+            cmd("PING"),
+        ], dp)
+        got["PUBSUB3"] = relay.take()
+        raw_session(rp, [
+            b"PING\r\n", b"set k v\r\n", b"GET k\n", b"\r\n",
+            b'ECHO "hello world" \'x y\'\r\n',
+        ], dp)
+        got["INLINE"] = relay.take()
+        subprocess.run(
+            ["redis-benchmark", "-p", str(rp), "-c", "1", "-n", "50",
+             "-P", "10", "-t", "set,get", "-q"],
+            capture_output=True, check=True,
+        )
+        # Only the connections that ran the benchmark's SET and GET.
+        got["BENCH"] = [c for c in relay.take()
+                        if any(b"__rand_int__" in b for _, b in c)]
+    finally:
+        srv.send_signal(signal.SIGTERM)
+        srv.wait()
+        shutil.rmtree(tmp)
+    write(got)
+
+
+def encode(b):
+    """Hex, or for long chunks "gz:" and the base64 of their gzip."""
+    if len(b) <= 2048:
+        return b.hex()
+    return "gz:" + base64.b64encode(gzip.compress(b, 9, mtime=0)).decode()
+
+
+def write(got):
+    with open(OUT, "w") as f:
+        f.write(
+            "// Generated by testdata/capture.py from redis-server 7.0.15 on\n"
+            "// 127.0.0.1 through a logging relay: each chunk is one recv()\n"
+            "// of the relay, [0, hex] client to server, [1, hex] server to\n"
+            "// client, one array per client connection; chunks over 2 KiB\n"
+            "// are \"gz:\" + base64(gzip(bytes)). Do not edit.\n\n"
+            "/** One relayed read: 0 = request stream, 1 = response. */\n"
+            "export type Chunk = readonly [0 | 1, string];\n\n"
+        )
+        for name, conns in got.items():
+            f.write("/** Captured connections: %s. */\n" % name)
+            f.write("export const %s: readonly (readonly Chunk[])[] = [\n"
+                    % name)
+            for conn in conns:
+                f.write("  [\n")
+                for d, b in conn:
+                    f.write('    [%d, "%s"],\n' % (d, encode(b)))
+                f.write("  ],\n")
+            f.write("];\n\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+/**
+ * Finds the TLS libraries programs use and attaches the OpenSSL uprobes to
+ * each file once: every libssl in the usual library directories (so short
+ * programs started later are covered from their first call), every libssl
+ * that running processes map (through /proc/PID/root, so containers work),
+ * and executables that export SSL_write themselves (static OpenSSL). On an
+ * exec event the new process is looked at again.
+ *
+ * @module
+ */
+import type { Shim } from "../../ffi/shim.ts";
+import { definedSymbols } from "./elf.ts";
+
+const LIBRARY_DIRS = [
+  "/lib",
+  "/lib64",
+  "/usr/lib",
+  "/usr/lib64",
+  "/usr/local/lib",
+  "/lib/x86_64-linux-gnu",
+  "/usr/lib/x86_64-linux-gnu",
+  "/lib/aarch64-linux-gnu",
+  "/usr/lib/aarch64-linux-gnu",
+];
+const LIBSSL = /\/libssl\.so(\.[0-9][0-9a-z.]*)?$/;
+
+/** Attaches TLS probes, each file once; says on stderr, once, why one failed. */
+export class TlsAttacher {
+  readonly #shim: Shim;
+  readonly #log: (line: string) => void;
+  readonly #seen = new Set<string>();
+  /** Files probed, for the ready line and tests. */
+  readonly attached: string[] = [];
+  #probes = 0;
+
+  constructor(shim: Shim, log: (line: string) => void) {
+    this.#shim = shim;
+    this.#log = log;
+  }
+
+  /** Probes attached so far. */
+  get probes(): number {
+    return this.#probes;
+  }
+
+  /** Attaches to every library and process found now. */
+  scanAll(): void {
+    for (const dir of LIBRARY_DIRS) {
+      let entries: Iterable<Deno.DirEntry>;
+      try {
+        entries = Deno.readDirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const e of entries) {
+        const path = `${dir}/${e.name}`;
+        if (LIBSSL.test(path)) this.#attach(path, true);
+      }
+    }
+    let procs: Iterable<Deno.DirEntry>;
+    try {
+      procs = Deno.readDirSync("/proc");
+    } catch {
+      return;
+    }
+    for (const p of procs) {
+      const pid = Number(p.name);
+      if (Number.isInteger(pid) && pid !== Deno.pid) this.scanPid(pid);
+    }
+  }
+
+  /** Attaches to the libssl a process maps, or to its executable if it exports OpenSSL. */
+  scanPid(pid: number): void {
+    let maps: string;
+    try {
+      maps = Deno.readTextFileSync(`/proc/${pid}/maps`);
+    } catch {
+      return; // Gone already, or a kernel thread.
+    }
+    let hasLibssl = false;
+    for (const line of maps.split("\n")) {
+      const at = line.indexOf("/");
+      if (at < 0) continue;
+      const path = line.slice(at);
+      if (LIBSSL.test(path)) {
+        hasLibssl = true;
+        this.#attach(`/proc/${pid}/root${path}`, true);
+      }
+    }
+    if (!hasLibssl) this.#attach(`/proc/${pid}/exe`, false);
+  }
+
+  /** Attaches to one file unless it is the same file as one seen before. */
+  #attach(path: string, isLibrary: boolean): void {
+    let key: string;
+    try {
+      const st = Deno.statSync(path);
+      if (!st.isFile) return;
+      key = `${st.dev}:${st.ino}`;
+    } catch {
+      return;
+    }
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    if (!isLibrary) {
+      const syms = definedSymbols(path, ["SSL_write", "SSL_read"]);
+      if (syms.size < 2) return;
+    }
+    const rc = this.#shim.l7_attach_tls(new TextEncoder().encode(`${path}\0`));
+    if (rc > 0) {
+      this.#probes += rc;
+      this.attached.push(path);
+      return;
+    }
+    const buf = new Uint8Array(512);
+    const n = this.#shim.l7_last_error(buf, buf.length);
+    this.#log(`TLS of ${path} is not traced: ${new TextDecoder().decode(buf.subarray(0, Math.max(0, n)))}`);
+  }
+}
