@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { HELP, parseCommandLine } from "./lib/cli/args.ts";
+import { helpText, parseCommandLine } from "./lib/cli/args.ts";
 import { CliError } from "./lib/cli/errors.ts";
 import { watch } from "./lib/cli/watch.ts";
 
@@ -14,7 +14,7 @@ async function main(args: string[]): Promise<number> {
   const cmd = parseCommandLine(args, navigator.hardwareConcurrency);
   switch (cmd.command) {
     case "help":
-      Deno.stdout.writeSync(new TextEncoder().encode(HELP));
+      Deno.stdout.writeSync(new TextEncoder().encode(helpText()));
       return 0;
     case "version":
       Deno.stdout.writeSync(new TextEncoder().encode(`l7trace ${VERSION}\n`));

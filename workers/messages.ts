@@ -4,11 +4,16 @@
  * @module
  */
 import type { TrackerStats } from "../lib/conn/tracker.ts";
+import type { RecordFilterSpec } from "../lib/record_filter.ts";
+import type { StatSnapshot } from "../lib/stat/mod.ts";
 
 /** Settings every worker gets. */
 export interface WorkerSettings {
   maxBodyBytes: number;
   realtimeOffsetNs: number;
+  recordFilter: RecordFilterSpec;
+  /** `stat --group-by` value: aggregate instead of posting records; null for watch. */
+  statGroupBy: string | null;
 }
 
 /** Main to worker: read ring `ring` of the live tracer. */
@@ -38,6 +43,12 @@ export interface EventsMessage {
   seqs: Float64Array;
   /** The ring each event was drained from when it was recorded. */
   sources: Uint8Array;
+}
+
+/** Main to worker (stat): post what was aggregated since the last tick. */
+export interface TickMessage {
+  type: "tick";
+  tick: number;
 }
 
 /** Main to worker: drain what is left, report, and stop. */
@@ -70,10 +81,18 @@ export interface ExecMessage {
   pid: number;
 }
 
-/** Worker to main: the worker stopped; its final counters. */
+/** Worker to main (stat): the aggregate since the last tick. */
+export interface StatMessage {
+  type: "stat";
+  tick: number;
+  snapshot: StatSnapshot;
+}
+
+/** Worker to main: the worker stopped; its final counters and (stat) aggregate. */
 export interface DoneMessage {
   type: "done";
   stats: TrackerStats;
+  snapshot: StatSnapshot | null;
 }
 
 /** Worker to main: the worker failed and its shard is lost. */
@@ -87,11 +106,13 @@ export type ToWorker =
   | StartLiveMessage
   | StartReplayMessage
   | EventsMessage
+  | TickMessage
   | StopMessage;
 /** Anything a worker sends. */
 export type FromWorker =
   | RecordsMessage
   | BatchMessage
   | ExecMessage
+  | StatMessage
   | DoneMessage
   | ErrorMessage;

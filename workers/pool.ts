@@ -5,6 +5,7 @@
  * @module
  */
 import type { TrackerStats } from "../lib/conn/tracker.ts";
+import type { StatSnapshot } from "../lib/stat/mod.ts";
 import type { BatchMessage, FromWorker, StartLiveMessage, StartReplayMessage, ToWorker } from "./messages.ts";
 
 /** Callbacks for what workers send. */
@@ -29,7 +30,9 @@ export interface ReplayPart {
 /** A running set of shard workers. */
 export class WorkerPool {
   readonly #workers: Worker[] = [];
-  readonly #done: Promise<TrackerStats>[] = [];
+  readonly #done: Promise<{ stats: TrackerStats; snapshot: StatSnapshot | null }>[] = [];
+  readonly #ticks = new Map<number, { snapshots: StatSnapshot[]; resolve: (s: StatSnapshot[]) => void }>();
+  #nextTick = 0;
   readonly #batches = new Map<
     number,
     { replies: BatchMessage[]; resolve: (text: string) => void }
@@ -45,7 +48,7 @@ export class WorkerPool {
       const worker = new Worker(new URL("./shard_worker.ts", import.meta.url), {
         type: "module",
       });
-      const done = Promise.withResolvers<TrackerStats>();
+      const done = Promise.withResolvers<{ stats: TrackerStats; snapshot: StatSnapshot | null }>();
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const msg = event.data;
         switch (msg.type) {
@@ -55,8 +58,10 @@ export class WorkerPool {
             return this.#batchReply(msg);
           case "exec":
             return handlers.onExec?.(msg.pid);
+          case "stat":
+            return this.#tickReply(msg.tick, msg.snapshot);
           case "done":
-            return done.resolve(msg.stats);
+            return done.resolve({ stats: msg.stats, snapshot: msg.snapshot });
           case "error":
             handlers.onError(ring, msg.message);
             return done.reject(new Error(msg.message));
@@ -145,13 +150,36 @@ export class WorkerPool {
     entry.resolve(rows.map((r) => r.line).join(""));
   }
 
-  /** Asks every worker to drain and stop; resolves with their counters. */
-  async stop(): Promise<TrackerStats[]> {
-    for (const worker of this.#workers) {
-      worker.postMessage({ type: "stop" } satisfies ToWorker);
-    }
+  /** stat: asks every worker for its aggregate since the last tick. */
+  tick(): Promise<StatSnapshot[]> {
+    const tick = this.#nextTick++;
+    const { promise, resolve } = Promise.withResolvers<StatSnapshot[]>();
+    this.#ticks.set(tick, { snapshots: [], resolve });
+    for (const worker of this.#workers) worker.postMessage({ type: "tick", tick } satisfies ToWorker);
+    return promise;
+  }
+
+  #tickReply(tick: number, snapshot: StatSnapshot): void {
+    const entry = this.#ticks.get(tick);
+    if (!entry) return;
+    entry.snapshots.push(snapshot);
+    if (entry.snapshots.length < this.#workers.length) return;
+    this.#ticks.delete(tick);
+    entry.resolve(entry.snapshots);
+  }
+
+  /**
+   * Asks every worker to drain and stop; resolves with their counters and
+   * (stat) their last aggregates.
+   */
+  async stop(): Promise<{ stats: TrackerStats[]; snapshots: StatSnapshot[] }> {
+    for (const worker of this.#workers) worker.postMessage({ type: "stop" } satisfies ToWorker);
     const results = await Promise.allSettled(this.#done);
     for (const worker of this.#workers) worker.terminate();
-    return results.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
+    const ok = results.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
+    return {
+      stats: ok.map((r) => r.stats),
+      snapshots: ok.flatMap((r) => r.snapshot ? [r.snapshot] : []),
+    };
   }
 }

@@ -2,20 +2,24 @@
  * A shard worker: owns every connection the kernel hashed onto its ring.
  *
  * Live: waits on the ring with a nonblocking FFI call, drains whole batches
- * with a synchronous one, optionally appends them to a capture file, and
- * posts finished records to the main thread as NDJSON text.
+ * with a synchronous one, optionally appends them to a capture file.
  * Replay: gets its shard of each capture block from the main thread and
  * answers with the records, each tagged so the main thread can print them
  * in the same order whatever the number of workers.
+ * Either way, finished records are filtered, then posted as NDJSON text
+ * (watch) or added to an aggregate posted on each tick (stat).
  *
  * @module
  */
 /// <reference lib="deno.worker" />
-import { Tracker } from "../lib/conn/tracker.ts";
-import { toRecord } from "../lib/record.ts";
+import { Tracker, type TrackerStats } from "../lib/conn/tracker.ts";
+import { type ConnectionInfo, toRecord } from "../lib/record.ts";
 import { encodeBlock } from "../lib/capture/format.ts";
+import { buildRecordFilter } from "../lib/record_filter.ts";
+import { parseGroupBy, StatAggregator } from "../lib/stat/mod.ts";
+import type { Exchange } from "../lib/protocols/common/parser.ts";
 import { loadShim } from "../ffi/shim.ts";
-import type { EventsMessage, FromWorker, StartLiveMessage, StartReplayMessage, ToWorker } from "./messages.ts";
+import type { EventsMessage, FromWorker, StartLiveMessage, ToWorker, WorkerSettings } from "./messages.ts";
 
 const WAIT_MS = 100;
 /** Post records once this much text is pending, even mid-drain. */
@@ -23,16 +27,14 @@ const FLUSH_CHARS = 256 * 1024;
 
 let stopping = false;
 let replay: Replay | null = null;
+let sink: RecordSink | null = null;
 
 function post(message: FromWorker): void {
   self.postMessage(message);
 }
 
 function fail(error: unknown): void {
-  post({
-    type: "error",
-    message: error instanceof Error ? error.stack ?? error.message : String(error),
-  });
+  post({ type: "error", message: error instanceof Error ? error.stack ?? error.message : String(error) });
 }
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
@@ -43,14 +45,18 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
         live(msg).catch(fail);
         return;
       case "start-replay":
-        replay = new Replay(msg);
+        sink = new RecordSink(msg);
+        replay = new Replay(sink, msg.maxBodyBytes);
         return;
       case "events":
         replay?.events(msg);
         return;
+      case "tick":
+        if (sink?.stat) post({ type: "stat", tick: msg.tick, snapshot: sink.stat.drain() });
+        return;
       case "stop":
         stopping = true;
-        if (replay) post({ type: "done", stats: replay.finish() });
+        if (replay) replay.finish();
         return;
     }
   } catch (error) {
@@ -58,55 +64,82 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
 };
 
+/** Where finished exchanges go: filter, then NDJSON lines or the aggregate. */
+class RecordSink {
+  readonly stat: StatAggregator | null;
+  lines: string[] = [];
+  chars = 0;
+  readonly #keep;
+  readonly #offset: number;
+
+  constructor(settings: WorkerSettings) {
+    this.#keep = buildRecordFilter(settings.recordFilter);
+    this.stat = settings.statGroupBy === null ? null : new StatAggregator(parseGroupBy(settings.statGroupBy).key);
+    this.#offset = settings.realtimeOffsetNs;
+  }
+
+  /** Returns true when a line was added. */
+  add(protocol: string, conn: ConnectionInfo, ex: Exchange): boolean {
+    const record = toRecord(protocol, conn, ex, this.#offset);
+    if (this.#keep && !this.#keep(record)) return false;
+    if (this.stat) {
+      this.stat.add(record);
+      return false;
+    }
+    const line = JSON.stringify(record) + "\n";
+    this.lines.push(line);
+    this.chars += line.length;
+    return true;
+  }
+
+  /** The lines so far, emptied. */
+  take(): string[] {
+    const out = this.lines;
+    this.lines = [];
+    this.chars = 0;
+    return out;
+  }
+
+  final(stats: TrackerStats): FromWorker {
+    return { type: "done", stats, snapshot: this.stat ? this.stat.drain() : null };
+  }
+}
+
 async function live(start: StartLiveMessage): Promise<void> {
   const shim = loadShim(start.shimPath);
   const save = start.savePath === null ? null : await Deno.open(start.savePath, { append: true });
   const buf = new Uint8Array(start.batchBytes);
-  let lines: string[] = [];
-  let chars = 0;
+  const out = sink = new RecordSink(start);
   const flush = () => {
-    if (lines.length === 0) return;
+    if (out.lines.length === 0) return;
+    const lines = out.take();
     post({ type: "records", text: lines.join(""), count: lines.length });
-    lines = [];
-    chars = 0;
   };
   const onExec = (pid: number) => post({ type: "exec", pid });
-  const tracker = new Tracker(
-    { maxBodyBytes: start.maxBodyBytes, onExec },
-    (protocol, conn, ex) => {
-      const line = JSON.stringify(toRecord(protocol, conn, ex, start.realtimeOffsetNs)) +
-        "\n";
-      lines.push(line);
-      chars += line.length;
-    },
-  );
+  const t = new Tracker({ maxBodyBytes: start.maxBodyBytes, onExec }, (protocol, conn, ex) => {
+    out.add(protocol, conn, ex);
+  });
   const drain = () => {
     for (;;) {
       const n = shim.l7_drain(start.ring, buf, buf.length);
-      if (n < 0) {
-        throw new Error(`Cannot read ring buffer ${start.ring}: errno ${-n}`);
-      }
+      if (n < 0) throw new Error(`Cannot read ring buffer ${start.ring}: errno ${-n}`);
       if (n === 0) return;
       if (save) writeAll(save, encodeBlock(buf.subarray(0, n), start.ring));
-      tracker.handleBatch(buf, n);
-      if (chars >= FLUSH_CHARS) flush();
+      t.handleBatch(buf, n);
+      if (out.chars >= FLUSH_CHARS) flush();
     }
   };
   while (!stopping) {
     const ready = await shim.l7_wait(start.ring, WAIT_MS);
-    if (ready < 0) {
-      throw new Error(
-        `Cannot wait on ring buffer ${start.ring}: errno ${-ready}`,
-      );
-    }
+    if (ready < 0) throw new Error(`Cannot wait on ring buffer ${start.ring}: errno ${-ready}`);
     drain();
     flush();
   }
   drain();
-  tracker.closeAll();
+  t.closeAll();
   flush();
   save?.close();
-  post({ type: "done", stats: tracker.stats });
+  post(out.final(t.stats));
 }
 
 /** One write per block, so blocks of different workers never interleave. */
@@ -117,48 +150,36 @@ function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
 
 class Replay {
   readonly #tracker: Tracker;
-  #lines: string[] = [];
+  readonly #sink: RecordSink;
   #seqs: number[] = [];
   #connIds: number[] = [];
   #batchSeqs: Float64Array = new Float64Array(0);
 
-  constructor(start: StartReplayMessage) {
-    this.#tracker = new Tracker(
-      { maxBodyBytes: start.maxBodyBytes },
-      (protocol, conn, ex) => {
-        this.#lines.push(
-          JSON.stringify(toRecord(protocol, conn, ex, start.realtimeOffsetNs)) +
-            "\n",
-        );
-        this.#seqs.push(
-          this.#batchSeqs[this.#tracker.eventIndex] ?? Number.MAX_SAFE_INTEGER,
-        );
-        this.#connIds.push(conn.connId);
-      },
-    );
+  constructor(out: RecordSink, maxBodyBytes: number) {
+    this.#sink = out;
+    this.#tracker = new Tracker({ maxBodyBytes }, (protocol, conn, ex) => {
+      if (!out.add(protocol, conn, ex)) return;
+      this.#seqs.push(this.#batchSeqs[this.#tracker.eventIndex] ?? Number.MAX_SAFE_INTEGER);
+      this.#connIds.push(conn.connId);
+    });
   }
 
   events(msg: EventsMessage): void {
     this.#batchSeqs = msg.seqs;
-    this.#tracker.handleBatch(
-      new Uint8Array(msg.bytes),
-      msg.length,
-      msg.sources,
-    );
+    this.#tracker.handleBatch(new Uint8Array(msg.bytes), msg.length, msg.sources);
     post({
       type: "batch",
       batch: msg.batch,
-      lines: this.#lines,
+      lines: this.#sink.take(),
       seqs: Float64Array.from(this.#seqs),
       connIds: Float64Array.from(this.#connIds),
     });
-    this.#lines = [];
     this.#seqs = [];
     this.#connIds = [];
   }
 
-  finish() {
+  finish(): void {
     this.#tracker.closeAll();
-    return this.#tracker.stats;
+    post(this.#sink.final(this.#tracker.stats));
   }
 }

@@ -35,6 +35,8 @@ Deno.test("parseCommandLine gives watch its defaults", () => {
         remoteAddrs: [],
         side: "all",
       },
+      recordFilter: { protocol: null, values: {}, minLatencyMs: null, minReqBytes: null, minRespBytes: null },
+      stat: null,
     },
   });
 });
@@ -78,6 +80,8 @@ Deno.test("parseCommandLine reads every watch flag", () => {
         remoteAddrs: [],
         side: "all",
       },
+      recordFilter: { protocol: null, values: {}, minLatencyMs: null, minReqBytes: null, minRespBytes: null },
+      stat: null,
     },
   });
   assert.equal(
@@ -187,4 +191,37 @@ Deno.test("parseCommandLine reads the protocol and kernel filters", () => {
     [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
   ]);
   assert.equal(filters.side, "server");
+});
+
+Deno.test("parseCommandLine reads stat options and defaults", () => {
+  const live = parseCommandLine(
+    ["stat", "http", "--group-by", "http-path,http-status", "--sort", "p99", "--top", "5"],
+    2,
+  );
+  assert.ok(live.command === "watch");
+  assert.deepEqual(live.options.stat, { groupBy: "http-path,http-status", intervalSec: 1, sort: "p99", top: 5 });
+  assert.equal(live.options.protocol, "http");
+  const once = parseCommandLine(["stat", "--duration", "3"], 2);
+  assert.ok(once.command === "watch");
+  assert.deepEqual(once.options.stat, { groupBy: "protocol", intervalSec: null, sort: "count", top: null });
+  assert.match(usage(["stat", "--group-by", "colour"]), /--group-by: 'colour'/);
+  assert.match(usage(["stat", "--sort", "speed"]), /--sort: 'speed'/);
+  assert.match(usage(["watch", "--group-by", "pid"]), /--group-by is an option of 'l7trace stat'/);
+});
+
+Deno.test("parseCommandLine reads record and protocol filters", () => {
+  const cmd = parseCommandLine(["redis", "--command", "GET,SET", "--latency", "2.5", "--resp-size", "1K"], 2);
+  assert.ok(cmd.command === "watch");
+  assert.equal(cmd.options.protocol, "redis");
+  assert.deepEqual(cmd.options.recordFilter, {
+    protocol: "redis",
+    values: { command: ["GET,SET"] },
+    minLatencyMs: 2.5,
+    minReqBytes: null,
+    minRespBytes: 1024,
+  });
+  assert.match(usage(["watch", "--command", "GET"]), /--command is a filter of redis, mysql: name the protocol/);
+  assert.match(usage(["watch", "http", "--command", "GET"]), /--command is a filter of redis, mysql/);
+  assert.match(usage(["watch", "http", "--path-regex", "("]), /Invalid value for --path-regex: '\('/);
+  assert.match(usage(["watch", "--latency", "soon"]), /--latency: 'soon'/);
 });

@@ -19,6 +19,7 @@ import { protocolMask } from "../protocols/registry.ts";
 import { CaptureError, CaptureReader, encodeHeader } from "../capture/format.ts";
 import { replayBlocks } from "../capture/replay.ts";
 import { TlsAttacher } from "../tls/attach.ts";
+import { StatPrinter } from "./stat_printer.ts";
 
 /** Libraries a new program maps appear after the dynamic loader ran: look twice. */
 const EXEC_SCAN_DELAYS_MS = [20, 300];
@@ -109,6 +110,20 @@ export function watch(options: WatchOptions): Promise<number> {
   return options.fromPath === null ? watchLive(options) : watchReplay(options, options.fromPath);
 }
 
+/** Settings every worker gets, from the options. */
+function workerSettings(options: WatchOptions, realtimeOffsetNs: number) {
+  return {
+    maxBodyBytes: options.maxBodyBytes,
+    realtimeOffsetNs,
+    recordFilter: options.recordFilter,
+    statGroupBy: options.stat?.groupBy ?? null,
+  };
+}
+
+function statPrinter(options: WatchOptions, out: OutputWriter): StatPrinter | null {
+  return options.stat ? new StatPrinter(options.stat, options.output, out, Deno.stdout.isTerminal()) : null;
+}
+
 async function watchLive(options: WatchOptions): Promise<number> {
   preflight();
   const { shim, path } = openTracer(options);
@@ -118,15 +133,14 @@ async function watchLive(options: WatchOptions): Promise<number> {
       await Deno.writeFile(options.savePath, encodeHeader(realtimeOffsetNs));
     } catch (error) {
       shim.l7_close();
-      throw new CliError(
-        `Cannot write ${options.savePath}: ${error instanceof Error ? error.message : error}`,
-      );
+      throw new CliError(`Cannot write ${options.savePath}: ${error instanceof Error ? error.message : error}`);
     }
   }
   let failed = false;
   const stop = stopWhen(options.durationSec);
   const out = new OutputWriter(Deno.stdout, stop.stop);
-  const printer = new RecordPrinter(out, options.output === "table");
+  const stat = statPrinter(options, out);
+  const printer = new RecordPrinter(out, options.output === "table" && !stat);
   const tls = options.tls ? new TlsAttacher(shim, log) : null;
   tls?.scanAll();
   const handlers: PoolHandlers = {
@@ -143,9 +157,8 @@ async function watchLive(options: WatchOptions): Promise<number> {
   let pool: WorkerPool;
   try {
     pool = WorkerPool.live(options.workers, {
+      ...workerSettings(options, realtimeOffsetNs),
       shimPath: path,
-      maxBodyBytes: options.maxBodyBytes,
-      realtimeOffsetNs,
       batchBytes: BATCH_BYTES,
       savePath: options.savePath,
     }, handlers);
@@ -156,13 +169,31 @@ async function watchLive(options: WatchOptions): Promise<number> {
   const tlsNote = tls ? `, TLS probes on ${tls.attached.length} files` : "";
   log(`ready: ${shim.l7_attached_count()} probes attached, ${options.workers} workers${tlsNote}`);
 
+  const started = performance.now();
+  let lastTick = started;
+  const interval = stat && options.stat?.intervalSec
+    ? setInterval(async () => {
+      const snapshots = await pool.tick();
+      const now = performance.now();
+      stat.merge(snapshots);
+      stat.print((now - lastTick) / 1000);
+      lastTick = now;
+    }, options.stat.intervalSec * 1000)
+    : undefined;
+
   await stop.stopped;
   stop.dispose();
-  const stats = await pool.stop();
+  clearInterval(interval);
+  const { stats, snapshots } = await pool.stop();
+  if (stat) {
+    stat.merge(snapshots);
+    stat.print((performance.now() - lastTick) / 1000);
+  }
   const lost = readCounters(shim).lostPerRing.reduce((a, b) => a + b, 0);
   shim.l7_close();
   await out.flush();
-  log(summary(printer.records, stats, `${lost} events lost in the kernel, `));
+  const records = stat ? stat.records : printer.records;
+  log(summary(records, stats, `${lost} events lost in the kernel, `));
   return failed ? 1 : 0;
 }
 
@@ -171,10 +202,7 @@ function summary(records: number, stats: TrackerStats[], lost: string): string {
     `${sum(stats, "desyncs")} resyncs, ${sum(stats, "invalidFrames")} invalid frames`;
 }
 
-async function watchReplay(
-  options: WatchOptions,
-  path: string,
-): Promise<number> {
+async function watchReplay(options: WatchOptions, path: string): Promise<number> {
   let opened;
   try {
     opened = await CaptureReader.open(path);
@@ -186,13 +214,11 @@ async function watchReplay(
   let failed = false;
   const stop = stopWhen(options.durationSec);
   const out = new OutputWriter(Deno.stdout, stop.stop);
-  const printer = new RecordPrinter(out, options.output === "table");
+  const stat = statPrinter(options, out);
+  const printer = new RecordPrinter(out, options.output === "table" && !stat);
   let stopped = false;
   stop.stopped.then(() => stopped = true);
-  const pool = WorkerPool.replay(options.workers, {
-    maxBodyBytes: options.maxBodyBytes,
-    realtimeOffsetNs: header.realtimeOffsetNs,
-  }, {
+  const pool = WorkerPool.replay(options.workers, workerSettings(options, header.realtimeOffsetNs), {
     onRecords: (text, count) => printer.print(text, count),
     onError(ring, message) {
       log(`worker ${ring} failed: ${message}`);
@@ -202,16 +228,19 @@ async function watchReplay(
   });
   const result = await replayBlocks(reader, pool, (text) => {
     let count = 0;
-    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) {
-      count++;
-    }
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) count++;
     printer.print(text, count);
   }, () => stopped);
   reader.close();
   stop.dispose();
-  const stats = await pool.stop();
+  const { stats, snapshots } = await pool.stop();
+  if (stat) {
+    // Rates come from the records' own timestamps: the capture's time, not ours.
+    stat.merge(snapshots);
+    stat.print(null);
+  }
   await out.flush();
-  log(summary(printer.records, stats, ""));
+  log(summary(stat ? stat.records : printer.records, stats, ""));
   if (result.error) {
     log(result.error.message);
     return 1;

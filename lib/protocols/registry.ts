@@ -1,32 +1,42 @@
 /**
- * Which parser handles each protocol the kernel can infer. Adding a protocol
- * adds one line here, its folder under lib/protocols and its inference rule
- * in bpf/infer.bpf.h; nothing else in the tree names a protocol.
+ * The protocols l7trace parses. Adding a protocol adds one line here, its
+ * folder under lib/protocols and its inference rule in bpf/infer.bpf.h;
+ * nothing else in the tree names a protocol.
  *
  * @module
  */
 import type { Parser } from "./common/parser.ts";
+import type { ExchangePredicate, FilterSpec } from "./common/filter.ts";
 import { dnsParser } from "./dns/mod.ts";
+import { filters as dnsFilters } from "./dns/filter.ts";
 import { httpParser } from "./http/mod.ts";
+import { filters as httpFilters } from "./http/filter.ts";
 import { mysqlParser } from "./mysql/mod.ts";
+import { filters as mysqlFilters } from "./mysql/filter.ts";
 import { redisParser } from "./redis/mod.ts";
+import { filters as redisFilters } from "./redis/filter.ts";
 
-/** Parsers by kernel protocol id (enum l7_protocol in bpf/l7trace.h). */
-export const PARSERS: ReadonlyMap<number, Parser<unknown>> = new Map<
-  number,
-  Parser<unknown>
->([
-  [1, httpParser as Parser<unknown>],
-  [2, redisParser as Parser<unknown>],
-  [3, mysqlParser as Parser<unknown>],
-  [5, dnsParser as Parser<unknown>],
-]);
+/** One protocol: its kernel id (enum l7_protocol), parser and CLI filters. */
+export interface ProtocolEntry {
+  id: number;
+  parser: Parser<unknown>;
+  filters: FilterSpec;
+}
 
-const BY_NAME = new Map([...PARSERS.values()].map((p) => [p.protocol, p]));
+/** Every protocol, in the order help lists them. */
+export const PROTOCOLS: readonly ProtocolEntry[] = [
+  { id: 1, parser: httpParser as Parser<unknown>, filters: httpFilters },
+  { id: 2, parser: redisParser as Parser<unknown>, filters: redisFilters },
+  { id: 3, parser: mysqlParser as Parser<unknown>, filters: mysqlFilters },
+  { id: 5, parser: dnsParser as Parser<unknown>, filters: dnsFilters },
+];
+
+const BY_ID = new Map(PROTOCOLS.map((p) => [p.id, p]));
+const BY_NAME = new Map(PROTOCOLS.map((p) => [p.parser.protocol, p]));
 
 /** The parser for a kernel protocol id, or undefined when none exists. */
 export function parserFor(protocolId: number): Parser<unknown> | undefined {
-  return PARSERS.get(protocolId);
+  return BY_ID.get(protocolId)?.parser;
 }
 
 /** Names of the protocols l7trace parses, e.g. for `watch PROTOCOL`. */
@@ -37,17 +47,38 @@ export function protocolNames(): string[] {
 /** Kernel protocol-mask bits: the named protocol, or every parsed one. */
 export function protocolMask(name: string | null): number {
   let mask = 0;
-  for (const [id, parser] of PARSERS) {
-    if (name === null || parser.protocol === name) mask |= 1 << id;
-  }
+  for (const p of PROTOCOLS) if (name === null || p.parser.protocol === name) mask |= 1 << p.id;
   return mask;
 }
 
+/** Every protocol filter flag, with the protocols that define it. */
+export function protocolFilterFlags(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const p of PROTOCOLS) {
+    for (const flag of Object.keys(p.filters.flags)) out.set(flag, [...(out.get(flag) ?? []), p.parser.protocol]);
+  }
+  return out;
+}
+
+/** Help lines for one protocol's filter flags. */
+export function filterHelp(name: string): [string, string][] {
+  return Object.entries(BY_NAME.get(name)?.filters.flags ?? {});
+}
+
+/**
+ * The predicate for a protocol's filter flag values, or null for none.
+ * Throws RangeError on a bad value.
+ */
+export function buildProtocolFilter(
+  name: string,
+  values: Readonly<Record<string, readonly string[]>>,
+): ExchangePredicate | null {
+  const entry = BY_NAME.get(name);
+  if (!entry) throw new RangeError(`Unknown protocol '${name}'`);
+  return entry.filters.build(values);
+}
+
 /** One-line text of a record's request and response, for the table. */
-export function summarize(
-  protocol: string,
-  req: unknown,
-  resp: unknown,
-): string {
-  return BY_NAME.get(protocol)?.summarize(req, resp) ?? "";
+export function summarize(protocol: string, req: unknown, resp: unknown): string {
+  return BY_NAME.get(protocol)?.parser.summarize(req, resp) ?? "";
 }
