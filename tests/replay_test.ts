@@ -77,7 +77,7 @@ Deno.test("replay prints the recorded records byte for byte with any worker coun
     assert.equal(r.stdout, golden, `--workers ${workers}`);
     assert.match(
       r.stderr,
-      /^l7trace: 58 records, \d+ events, \d+ bytes, 0 resyncs, 0 invalid frames\n$/,
+      /^l7trace: 58 records, \d+ events, \d+ bytes, 0 resyncs, 0 invalid frames, 0 connections open\n$/,
     );
   }
 });

@@ -24,6 +24,8 @@ export interface StartLiveMessage extends WorkerSettings {
   batchBytes: number;
   /** Append every drained batch to this capture file, or null. */
   savePath: string | null;
+  /** Count and discard events: no parsing (benchmark baseline). */
+  captureOnly: boolean;
 }
 
 /** Main to worker: events will come as `events` messages (replay). */

@@ -125,7 +125,8 @@ async function live(start: StartLiveMessage): Promise<void> {
       if (n < 0) throw new Error(`Cannot read ring buffer ${start.ring}: errno ${-n}`);
       if (n === 0) return;
       if (save) writeAll(save, encodeBlock(buf.subarray(0, n), start.ring));
-      t.handleBatch(buf, n);
+      if (start.captureOnly) t.stats.bytes += n;
+      else t.handleBatch(buf, n);
       if (out.chars >= FLUSH_CHARS) flush();
     }
   };

@@ -41,6 +41,8 @@ export interface WatchOptions {
   recordFilter: RecordFilterSpec;
   /** Set for `stat`: aggregate instead of printing records. */
   stat: StatOptions | null;
+  /** Drain the kernel's events and discard them (a baseline for benchmarks). */
+  captureOnly: boolean;
 }
 
 /** A parsed command line. */
@@ -102,6 +104,7 @@ Capture:
   --no-tls               do not read TLS plaintext at the OpenSSL library
   --save FILE            also write the raw kernel events to FILE
   --from FILE            replay FILE instead of tracing (no root needed)
+  --capture-only         drain the kernel's events and discard them (a benchmark baseline)
 
   -h, --help             show this help
   --version              show the version
@@ -151,6 +154,7 @@ const COMMON_OPTIONS = {
   save: { type: "string" },
   from: { type: "string" },
   "no-tls": { type: "boolean" },
+  "capture-only": { type: "boolean" },
   latency: { type: "string" },
   "req-size": { type: "string" },
   "resp-size": { type: "string" },
@@ -267,6 +271,7 @@ export function parseCommandLine(args: string[], cpus: number): Command {
       }),
       recordFilter,
       stat: command === "stat" ? parseStatOptions(str, durationSec) : null,
+      captureOnly: values["capture-only"] === true,
     },
   };
 }

@@ -37,6 +37,7 @@ Deno.test("parseCommandLine gives watch its defaults", () => {
       },
       recordFilter: { protocol: null, values: {}, minLatencyMs: null, minReqBytes: null, minRespBytes: null },
       stat: null,
+      captureOnly: false,
     },
   });
 });
@@ -82,6 +83,7 @@ Deno.test("parseCommandLine reads every watch flag", () => {
       },
       recordFilter: { protocol: null, values: {}, minLatencyMs: null, minReqBytes: null, minRespBytes: null },
       stat: null,
+      captureOnly: false,
     },
   });
   assert.equal(

@@ -161,6 +161,7 @@ async function watchLive(options: WatchOptions): Promise<number> {
       shimPath: path,
       batchBytes: BATCH_BYTES,
       savePath: options.savePath,
+      captureOnly: options.captureOnly,
     }, handlers);
   } catch (error) {
     shim.l7_close();
@@ -199,7 +200,8 @@ async function watchLive(options: WatchOptions): Promise<number> {
 
 function summary(records: number, stats: TrackerStats[], lost: string): string {
   return `${records} records, ${sum(stats, "events")} events, ${sum(stats, "bytes")} bytes, ${lost}` +
-    `${sum(stats, "desyncs")} resyncs, ${sum(stats, "invalidFrames")} invalid frames`;
+    `${sum(stats, "desyncs")} resyncs, ${sum(stats, "invalidFrames")} invalid frames, ` +
+    `${sum(stats, "openAtStop")} connections open`;
 }
 
 async function watchReplay(options: WatchOptions, path: string): Promise<number> {

@@ -2,17 +2,22 @@
  * One direction of a connection as a contiguous run of bytes addressed by
  * stream position, with the time each byte arrived.
  *
- * Only the unparsed head is kept: parsers consume bytes as soon as they can
- * (bodies piece by piece), so the buffer holds at most a partial frame.
+ * Only the unparsed head is kept, and usually nothing is: an event's bytes
+ * are lent to the buffer (no copy), parsed in place, and only what the
+ * parser could not consume yet is copied, by {@linkcode StreamBuffer.settle},
+ * before the event's memory is reused. An idle connection holds no bytes.
  *
  * @module
  */
 
-const INITIAL_CAPACITY = 4096;
+const EMPTY = new Uint8Array(0);
+const MIN_CAPACITY = 1024;
 
-/** A growable byte queue whose first byte sits at stream position `headPos`. */
+/** A byte queue whose first byte sits at stream position `headPos`. */
 export class StreamBuffer {
-  #buf = new Uint8Array(INITIAL_CAPACITY);
+  /** Owned storage, or the lent event bytes while `#lent`. */
+  #buf: Uint8Array = EMPTY;
+  #lent = false;
   #start = 0;
   #end = 0;
   /** Stream position of the first unconsumed byte. */
@@ -45,20 +50,42 @@ export class StreamBuffer {
     return this.#markTs[this.#markTs.length - 1] ?? 0;
   }
 
-  /** The held bytes (a view, valid until the next append or consume). */
+  /** Bytes of owned storage (for memory accounting and tests). */
+  get capacity(): number {
+    return this.#lent ? 0 : this.#buf.length;
+  }
+
+  /** The held bytes (a view, valid until the next append, consume or settle). */
   view(): Uint8Array {
     return this.#buf.subarray(this.#start, this.#end);
   }
 
-  /** Appends bytes that start at `expected`, which arrived at `ts`. */
+  /**
+   * Appends bytes that start at `expected`, which arrived at `ts`. When the
+   * buffer is empty they are lent, not copied: call settle() before the
+   * memory behind `bytes` changes.
+   */
   append(bytes: Uint8Array, ts: number): void {
     const n = bytes.length;
     if (n === 0) return;
-    if (this.#end + n > this.#buf.length) this.#makeRoom(n);
-    this.#buf.set(bytes, this.#end);
     this.#markPos.push(this.expected);
     this.#markTs.push(ts);
+    if (this.length === 0) {
+      this.#buf = bytes;
+      this.#lent = true;
+      this.#start = 0;
+      this.#end = n;
+      return;
+    }
+    if (this.#lent) this.#own(n);
+    else if (this.#end + n > this.#buf.length) this.#makeRoom(n);
+    this.#buf.set(bytes, this.#end);
     this.#end += n;
+  }
+
+  /** Copies lent bytes that are still unconsumed into owned storage. */
+  settle(): void {
+    if (this.#lent) this.#own(0);
   }
 
   /** Drops `n` bytes from the head. */
@@ -66,19 +93,35 @@ export class StreamBuffer {
     const take = Math.min(n, this.length);
     this.#start += take;
     this.headPos += take;
-    if (this.#start === this.#end) this.#start = this.#end = 0;
+    if (this.#start === this.#end) this.#release();
     this.#dropOldMarks();
   }
 
   /** Drops everything held and moves the head to `pos`. */
   reset(pos: number): void {
-    this.#start = this.#end = 0;
+    this.#release();
     this.headPos = pos;
     this.#markPos.length = 0;
     this.#markTs.length = 0;
-    if (this.#buf.length > INITIAL_CAPACITY * 16) {
-      this.#buf = new Uint8Array(INITIAL_CAPACITY);
-    }
+  }
+
+  #release(): void {
+    this.#buf = EMPTY;
+    this.#lent = false;
+    this.#start = this.#end = 0;
+  }
+
+  /** Moves the held bytes into owned storage with room for `extra` more. */
+  #own(extra: number): void {
+    const held = this.length;
+    let cap = MIN_CAPACITY;
+    while (cap < held + extra) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.#buf.subarray(this.#start, this.#end));
+    this.#buf = next;
+    this.#lent = false;
+    this.#start = 0;
+    this.#end = held;
   }
 
   #dropOldMarks(): void {
@@ -94,16 +137,12 @@ export class StreamBuffer {
 
   #makeRoom(n: number): void {
     const held = this.length;
-    let cap = this.#buf.length;
-    while (held + n > cap) cap *= 2;
-    if (cap === this.#buf.length) {
+    if (held + n <= this.#buf.length) {
       this.#buf.copyWithin(0, this.#start, this.#end);
-    } else {
-      const next = new Uint8Array(cap);
-      next.set(this.#buf.subarray(this.#start, this.#end));
-      this.#buf = next;
+      this.#start = 0;
+      this.#end = held;
+      return;
     }
-    this.#start = 0;
-    this.#end = held;
+    this.#own(n);
   }
 }

@@ -47,3 +47,16 @@ Deno.test("StreamBuffer reset drops bytes and moves the head", () => {
   assert.equal(b.expected, 500);
   assert.equal(b.headTs, 0);
 });
+
+Deno.test("StreamBuffer lends an event's bytes and copies only the unparsed rest on settle", () => {
+  const b = new StreamBuffer();
+  const event = bytes("GET / HTTP/1.1\r\n\r\nGET /x");
+  b.append(event, 1);
+  assert.equal(b.capacity, 0, "lent, not copied");
+  b.consume(18);
+  b.settle();
+  event.fill(0); // the drain buffer is reused
+  assert.equal(text(b.view()), "GET /x");
+  b.consume(6);
+  assert.equal(b.capacity, 0, "an empty buffer holds no storage");
+});

@@ -35,6 +35,8 @@ export interface TrackerStats {
   desyncs: number;
   unknownConnEvents: number;
   lostBytes: number;
+  /** Connections tracked when the stats were read (closeAll makes it 0). */
+  openAtStop: number;
 }
 
 /** Receives each finished exchange with its parser and connection. */
@@ -82,6 +84,7 @@ export class Tracker {
     desyncs: 0,
     unknownConnEvents: 0,
     lostBytes: 0,
+    openAtStop: 0,
   };
   /** Index, within the batch handleBatch is working on, of the current event. */
   eventIndex = 0;
@@ -160,6 +163,8 @@ export class Tracker {
           const start = off + Layout.data.bytes;
           this.stats.bytes += len;
           this.#data(conn, dir, pos, bytes.subarray(start, start + len), ts);
+          // The event's bytes were lent to the stream: keep what is left before the batch is reused.
+          conn.streams[dir]!.settle();
         } else {
           this.#gapTo(conn, dir, pos + len, ts);
         }
@@ -203,6 +208,7 @@ export class Tracker {
 
   /** Closes every connection (tool shutdown) without reporting unanswered requests. */
   closeAll(): void {
+    this.stats.openAtStop = this.#conns.size;
     for (const [id, conn] of this.#conns) {
       for (const c of conn.peers ? conn.peers.values() : [conn]) {
         c.parser.match(c.state, this.#out, false);

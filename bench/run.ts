@@ -1,0 +1,318 @@
+/**
+ * `deno task bench` (root): what tracing costs and how fast the pipeline is.
+ *
+ * 1. pipeline: a synthetic capture of HTTP, Redis and MySQL exchanges
+ *    replayed through the whole user-space pipeline, 1 and 2 workers.
+ * 2. overhead: nginx (1 worker) saturated by wrk, rounds alternating
+ *    untraced / --capture-only / traced; l7trace's CPU per 1000 records.
+ * 3. loss: wrk at rising concurrency with the default ring size.
+ * 4. memory: l7trace's RSS with 10,000 idle keep-alive connections, and
+ *    after a storm of short connections.
+ *
+ * Prints each section's figures and writes bench/results/<date>.json.
+ * L7TRACE_BENCH_QUICK=1 shortens every run; L7TRACE_BENCH_ONLY=<section>
+ * runs one section.
+ *
+ * @module
+ */
+import { writeSyntheticCapture } from "./synth.ts";
+import { startNginx } from "../tests/e2e/harness.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const MAIN = `${ROOT}main.ts`;
+const QUICK = Deno.env.get("L7TRACE_BENCH_QUICK") === "1";
+const enc = new TextEncoder();
+
+function say(line: string): void {
+  Deno.stdout.writeSync(enc.encode(`${line}\n`));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Runs a shell command under bash's `time`; returns CPU and wall seconds and stderr. */
+async function timed(command: string): Promise<{ user: number; sys: number; real: number; stderr: string }> {
+  const out = await new Deno.Command("bash", {
+    args: ["-c", `TIMEFORMAT='%U %S %R'; { time ${command} > /dev/null 2>/tmp/l7bench.err; } 2>&1`],
+    stdout: "piped",
+  }).output();
+  const [user, sys, real] = new TextDecoder().decode(out.stdout).trim().split(/\s+/).map(Number);
+  return { user: user!, sys: sys!, real: real!, stderr: await Deno.readTextFile("/tmp/l7bench.err") };
+}
+
+async function pipeline() {
+  const path = await Deno.makeTempFile({ suffix: ".l7" });
+  const exchanges = QUICK ? 60_000 : 400_000;
+  const synth = await writeSyntheticCapture(path, exchanges);
+  const rows = [];
+  for (const workers of [1, 2]) {
+    const t = await timed(`deno run --allow-all ${MAIN} watch --json --from ${path} --workers ${workers}`);
+    const records = Number(/(\d+) records/.exec(t.stderr)?.[1]);
+    if (records !== exchanges) throw new Error(`pipeline: ${records} records, expected ${exchanges}: ${t.stderr}`);
+    rows.push({
+      workers,
+      records,
+      seconds: t.real,
+      records_per_s: Math.round(records / t.real),
+      payload_mb_per_s: +(synth.payloadBytes / 1e6 / t.real).toFixed(1),
+      cpu_us_per_record: +(((t.user + t.sys) / records) * 1e6).toFixed(2),
+    });
+  }
+  await Deno.remove(path);
+  return { exchanges, payload_bytes: synth.payloadBytes, rows };
+}
+
+interface WrkResult {
+  rps: number;
+  p99_ms: number;
+  requests: number;
+}
+
+async function wrk(url: string, connections: number, seconds: number, extra: string[] = []): Promise<WrkResult> {
+  const out = await new Deno.Command("wrk", {
+    args: ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...extra, url],
+    stdout: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+  const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(text);
+  const scale = { us: 1e-3, ms: 1, s: 1e3 }[p99?.[2] as "us" | "ms" | "s"] ?? NaN;
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1]);
+  return { rps, p99_ms: Number(p99?.[1]) * scale, requests };
+}
+
+/** A running l7trace whose CPU time can be read. */
+async function startL7trace(args: string[]) {
+  const child = new Deno.Command("deno", {
+    args: ["run", "--allow-all", MAIN, "watch", "--json", ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let stderr = "";
+  while (!stderr.includes("ready")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`l7trace did not start: ${stderr}`);
+    stderr += value;
+  }
+  const rest = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      stderr += value;
+    }
+  })();
+  const ticks = sysconfClockTicks();
+  return {
+    pid: child.pid,
+    cpuSeconds(): number {
+      const f = Deno.readTextFileSync(`/proc/${child.pid}/stat`).split(") ")[1]!.split(" ");
+      return (Number(f[11]) + Number(f[12])) / ticks;
+    },
+    rssMiB(): number {
+      const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${child.pid}/status`));
+      return Number(m?.[1]) / 1024;
+    },
+    async stop() {
+      child.kill("SIGINT");
+      await child.status;
+      await rest;
+      return {
+        records: Number(/(\d+) records/.exec(stderr)?.[1]),
+        lost: Number(/(\d+) events lost/.exec(stderr)?.[1]),
+      };
+    },
+  };
+}
+
+function sysconfClockTicks(): number {
+  return 100; // USER_HZ on Linux x86_64 and arm64
+}
+
+async function overhead() {
+  const nginx = await startNginx(`location = /ok { return 200 "ok"; }`, { "16k.bin": new Uint8Array(16384).fill(120) });
+  const seconds = QUICK ? 2 : 5;
+  const rounds = QUICK ? 1 : 2;
+  const out: Record<string, unknown> = {};
+  try {
+    for (const path of ["/ok", "/16k.bin"]) {
+      const url = `http://127.0.0.1:${nginx.port}${path}`;
+      const modes: Record<string, { rps: number[]; p99: number[]; cpuPer1k: number[]; lost: number[] }> = {};
+      for (let r = 0; r < rounds; r++) {
+        for (const mode of ["untraced", "capture-only", "traced"]) {
+          const m = modes[mode] ??= { rps: [], p99: [], cpuPer1k: [], lost: [] };
+          const tracer = mode === "untraced"
+            ? null
+            : await startL7trace(mode === "capture-only" ? ["--capture-only"] : []);
+          const cpu0 = tracer?.cpuSeconds() ?? 0;
+          const w = await wrk(url, 32, seconds);
+          const cpu = tracer ? tracer.cpuSeconds() - cpu0 : 0;
+          const stopped = tracer ? await tracer.stop() : null;
+          m.rps.push(w.rps);
+          m.p99.push(w.p99_ms);
+          if (stopped) m.lost.push(stopped.lost);
+          // Both sides are traced: nginx's and wrk's, two records a request.
+          if (mode === "traced" && stopped) m.cpuPer1k.push((cpu / stopped.records) * 1000);
+        }
+      }
+      const avg = (xs: number[]) => xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+      out[path] = Object.fromEntries(
+        Object.entries(modes).map(([mode, m]) => [mode, {
+          rps: Math.round(avg(m.rps)),
+          p99_ms: +avg(m.p99).toFixed(3),
+          lost_events: m.lost.reduce((a, b) => a + b, 0),
+          ...(m.cpuPer1k.length ? { cpu_s_per_1000_records: +avg(m.cpuPer1k).toFixed(4) } : {}),
+        }]),
+      );
+      const o = out[path] as Record<string, { rps: number }>;
+      (out[path] as Record<string, unknown>).traced_vs_untraced = +(o.traced!.rps / o.untraced!.rps).toFixed(3);
+      (out[path] as Record<string, unknown>).traced_vs_capture_only = +(o.traced!.rps / o["capture-only"]!.rps).toFixed(
+        3,
+      );
+    }
+  } finally {
+    await nginx.stop();
+  }
+  return out;
+}
+
+async function loss() {
+  const nginx = await startNginx(`location = /ok { return 200 "ok"; }`);
+  const rows = [];
+  try {
+    for (const connections of QUICK ? [4, 64] : [1, 4, 16, 64, 256]) {
+      const tracer = await startL7trace([]);
+      const w = await wrk(`http://127.0.0.1:${nginx.port}/ok`, connections, QUICK ? 2 : 4);
+      const { lost, records } = await tracer.stop();
+      rows.push({ connections, rps: Math.round(w.rps), records, lost_events: lost });
+    }
+  } finally {
+    await nginx.stop();
+  }
+  const clean = rows.filter((r) => r.lost_events === 0).map((r) => r.rps);
+  return { rows, max_rps_without_loss: clean.length ? Math.max(...clean) : 0 };
+}
+
+const HOLDER = `
+import resource, socket, sys
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+port, n = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /ok HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+    s.recv(4096)
+    socks.append(s)
+print("held", len(socks), flush=True)
+sys.stdin.read()
+`;
+
+async function memory() {
+  const idle = QUICK ? 2000 : 10_000;
+  // Like the harness's nginx, with room for the idle connections.
+  const template = await startNginx(`location = /ok { return 200 "ok"; }`);
+  const text = await Deno.readTextFile(`${template.dir}/nginx.conf`);
+  await template.stop();
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-bench-nginx-" });
+  await Deno.mkdir(`${dir}/www`);
+  const conf = `${dir}/nginx.conf`;
+  await Deno.writeTextFile(
+    conf,
+    text.replaceAll(template.dir, dir).replace("worker_connections 1024;", "worker_connections 30000;")
+      .replace("worker_processes 1;", "worker_processes 1;\nworker_rlimit_nofile 20000;"),
+  );
+  const big = await startNginxFromConf(conf);
+  const tracer = await startL7trace([]);
+  try {
+    // Warm up first: ring buffer pages become resident as they are first
+    // written (each ring's data is mapped twice), which is not per-connection cost.
+    await wrk(`http://127.0.0.1:${big.port}/ok`, 16, 3, ["-H", "Connection: close"]);
+    await sleep(1000);
+    const baseline = tracer.rssMiB();
+    const holder = new Deno.Command("python3", {
+      args: ["-c", HOLDER, String(big.port), String(idle)],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const holderErr = new Response(holder.stderr).text();
+    const lines = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const held = (await lines.read()).value ?? "";
+    if (!held.startsWith(`held ${idle}`)) {
+      throw new Error(`memory: could not hold ${idle} connections: '${held}' ${await holderErr}`);
+    }
+    await sleep(1500);
+    const withIdle = tracer.rssMiB();
+    await holder.stdin.close();
+    await holder.status;
+    await sleep(1000);
+    const churn = await wrk(`http://127.0.0.1:${big.port}/ok`, 16, QUICK ? 3 : 20, ["-H", "Connection: close"]);
+    await sleep(2000);
+    const afterChurn = tracer.rssMiB();
+    const { lost } = await tracer.stop();
+    return {
+      baseline_rss_mib: +baseline.toFixed(1),
+      idle_connections: idle,
+      rss_with_idle_mib: +withIdle.toFixed(1),
+      short_connections: churn.requests,
+      rss_after_churn_mib: +afterChurn.toFixed(1),
+      lost_events_during_churn: lost,
+    };
+  } finally {
+    await big.stop();
+  }
+}
+
+async function startNginxFromConf(conf: string) {
+  const port = Number(/listen 127\.0\.0\.1:(\d+)/.exec(await Deno.readTextFile(conf))?.[1]);
+  const dir = conf.replace(/\/nginx\.conf$/, "");
+  const child = new Deno.Command("nginx", { args: ["-c", conf, "-p", dir], stdout: "null", stderr: "null" }).spawn();
+  for (let i = 0; i < 100; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      break;
+    } catch {
+      await sleep(50);
+    }
+  }
+  return {
+    port,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+function machine() {
+  const cpuinfo = Deno.readTextFileSync("/proc/cpuinfo");
+  return {
+    cpu: /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? "unknown",
+    cores: navigator.hardwareConcurrency,
+    kernel: Deno.osRelease(),
+  };
+}
+
+if (import.meta.main) {
+  if (Deno.uid() !== 0) {
+    Deno.stderr.writeSync(enc.encode("bench: run as root (it traces nginx with l7trace)\n"));
+    Deno.exit(1);
+  }
+  const started = Date.now();
+  say("l7trace benchmarks" + (QUICK ? " (quick)" : ""));
+  const results = { date: new Date().toISOString(), machine: machine(), quick: QUICK } as Record<string, unknown>;
+  const sections: Record<string, () => Promise<unknown>> = { pipeline, overhead, loss, memory };
+  const only = Deno.env.get("L7TRACE_BENCH_ONLY");
+  for (const [name, run] of Object.entries(sections)) {
+    if (only && only !== name) continue;
+    results[name] = await run();
+    say(`${name}: ${JSON.stringify(results[name])}`);
+  }
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  const file = `${ROOT}bench/results/${(results.date as string).slice(0, 10)}.json`;
+  await Deno.writeTextFile(file, JSON.stringify(results, null, 2) + "\n");
+  say(`wrote ${file} in ${results.seconds} s`);
+}
