@@ -41,28 +41,55 @@ export interface L7Record {
   resp: unknown;
 }
 
-/** ISO-8601 with microseconds, from nanoseconds since the epoch. */
-export function isoMicros(epochNs: number): string {
-  const ms = Math.floor(epochNs / 1e6);
-  const micros = Math.floor((epochNs - ms * 1e6) / 1e3);
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, -1)}${String(micros).padStart(3, "0")}Z`;
+/**
+ * The wall-clock time of the kernel's monotonic zero, as whole seconds and
+ * nanoseconds. Epoch nanoseconds (~1.8e18) are beyond 2^53, where doubles
+ * lose nanoseconds; kept apart, every sum below stays exact.
+ */
+export interface WallClock {
+  sec: number;
+  ns: number;
+}
+
+/** Splits a realtime offset in nanoseconds into a WallClock. */
+export function wallClock(offsetNs: number): WallClock {
+  const sec = Math.floor(offsetNs / 1e9);
+  // Exact: sec * 1e9 is a multiple of 512, and the difference is below 1e9.
+  return { sec, ns: offsetNs - sec * 1e9 };
+}
+
+let cachedSecond = Number.NaN;
+let cachedPrefix = "";
+
+/**
+ * ISO-8601 with microseconds of `sec` seconds plus `ns` nanoseconds since
+ * the epoch. The "YYYY-MM-DDTHH:MM:SS." part is formatted once per second:
+ * records come in bursts within a second, and Date formatting is costly.
+ */
+export function isoMicros(sec: number, ns: number): string {
+  const second = sec + Math.floor(ns / 1e9);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const micros = Math.floor((ns % 1e9) / 1e3);
+  return `${cachedPrefix}${String(micros).padStart(6, "0")}Z`;
 }
 
 /**
- * Builds the printed record. `realtimeOffsetNs` turns the kernel's
- * monotonic timestamps into wall-clock time.
+ * Builds the printed record. `clock` turns the kernel's monotonic
+ * timestamps into wall-clock time.
  */
 export function toRecord(
   protocol: string,
   conn: ConnectionInfo,
   ex: Exchange,
-  realtimeOffsetNs: number,
+  clock: WallClock,
 ): L7Record {
   const answered = ex.resp !== null && ex.respEndNs >= 0;
   const latencyNs = answered ? Math.max(0, ex.respEndNs - ex.reqStartNs) : 0;
   return {
-    ts: isoMicros(ex.reqStartNs + realtimeOffsetNs),
+    ts: isoMicros(clock.sec, clock.ns + ex.reqStartNs),
     protocol,
     side: conn.side,
     pid: conn.pid,

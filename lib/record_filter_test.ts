@@ -40,3 +40,17 @@ Deno.test("buildRecordFilter applies the protocol's own flags", () => {
   assert.equal(keep({ ...base, req: { method: "POST", path: "/a", host: "h" } }), true);
   assert.throws(() => buildRecordFilter({ ...KEEP_ALL, protocol: "http", values: { status: ["9xx"] } }), RangeError);
 });
+
+import { isoMicros, wallClock } from "./record.ts";
+
+Deno.test("isoMicros formats microseconds exactly, across second boundaries", () => {
+  assert.equal(isoMicros(1_700_000_000, 123_456_789), "2023-11-14T22:13:20.123456Z");
+  assert.equal(isoMicros(1_700_000_000, 1_000_000_000), "2023-11-14T22:13:21.000000Z");
+  assert.equal(isoMicros(1_700_000_000, 1_999), "2023-11-14T22:13:20.000001Z");
+  assert.equal(isoMicros(1_700_000_000, 86_400_000_000_999), "2023-11-15T22:13:20.000000Z");
+});
+
+Deno.test("wallClock splits an offset exactly", () => {
+  const c = wallClock(1_700_000_000_123_456_768);
+  assert.deepEqual(c, { sec: 1_700_000_000, ns: 123_456_768 });
+});

@@ -13,7 +13,7 @@
  */
 /// <reference lib="deno.worker" />
 import { Tracker, type TrackerStats } from "../lib/conn/tracker.ts";
-import { type ConnectionInfo, toRecord } from "../lib/record.ts";
+import { type ConnectionInfo, toRecord, type WallClock, wallClock } from "../lib/record.ts";
 import { encodeBlock } from "../lib/capture/format.ts";
 import { buildRecordFilter } from "../lib/record_filter.ts";
 import { parseGroupBy, StatAggregator } from "../lib/stat/mod.ts";
@@ -70,17 +70,17 @@ class RecordSink {
   lines: string[] = [];
   chars = 0;
   readonly #keep;
-  readonly #offset: number;
+  readonly #clock: WallClock;
 
   constructor(settings: WorkerSettings) {
     this.#keep = buildRecordFilter(settings.recordFilter);
     this.stat = settings.statGroupBy === null ? null : new StatAggregator(parseGroupBy(settings.statGroupBy).key);
-    this.#offset = settings.realtimeOffsetNs;
+    this.#clock = wallClock(settings.realtimeOffsetNs);
   }
 
   /** Returns true when a line was added. */
   add(protocol: string, conn: ConnectionInfo, ex: Exchange): boolean {
-    const record = toRecord(protocol, conn, ex, this.#offset);
+    const record = toRecord(protocol, conn, ex, this.#clock);
     if (this.#keep && !this.#keep(record)) return false;
     if (this.stat) {
       this.stat.add(record);
