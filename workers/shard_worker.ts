@@ -119,11 +119,14 @@ async function live(start: StartLiveMessage): Promise<void> {
   const t = new Tracker({ maxBodyBytes: start.maxBodyBytes, onExec }, (protocol, conn, ex) => {
     out.add(protocol, conn, ex);
   });
+  // Test hook: make this worker fail on its first events (tests/e2e/cli_test.ts).
+  const failOnData = Deno.env.get("L7TRACE_TEST_FAIL_WORKER") === String(start.ring);
   const drain = () => {
     for (;;) {
       const n = shim.l7_drain(start.ring, buf, buf.length);
       if (n < 0) throw new Error(`Cannot read ring buffer ${start.ring}: errno ${-n}`);
       if (n === 0) return;
+      if (failOnData) throw new Error("injected failure (L7TRACE_TEST_FAIL_WORKER)");
       if (save) writeAll(save, encodeBlock(buf.subarray(0, n), start.ring));
       if (start.captureOnly) t.stats.bytes += n;
       else t.handleBatch(buf, n);

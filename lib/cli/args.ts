@@ -43,6 +43,8 @@ export interface WatchOptions {
   stat: StatOptions | null;
   /** Drain the kernel's events and discard them (a baseline for benchmarks). */
   captureOnly: boolean;
+  /** Seconds between stats lines on stderr in JSON mode; null for none. */
+  statsIntervalSec: number | null;
 }
 
 /** A parsed command line. */
@@ -70,6 +72,8 @@ Output:
   --json                 NDJSON (watch) or JSON documents (stat) (same as --output json)
   -o, --output FORMAT    json or table (default: table)
   --duration SECONDS     stop after this many seconds
+  --stats-interval S     with --json, a 'stats {...}' line on stderr every S seconds
+                         (records, events lost per ring, kernel connections; 0: none; default 10)
   --max-body-bytes N     keep at most N bytes of each body or value (default: 1024)
 
 stat:
@@ -155,6 +159,7 @@ const COMMON_OPTIONS = {
   from: { type: "string" },
   "no-tls": { type: "boolean" },
   "capture-only": { type: "boolean" },
+  "stats-interval": { type: "string" },
   latency: { type: "string" },
   "req-size": { type: "string" },
   "resp-size": { type: "string" },
@@ -272,6 +277,11 @@ export function parseCommandLine(args: string[], cpus: number): Command {
       recordFilter,
       stat: command === "stat" ? parseStatOptions(str, durationSec) : null,
       captureOnly: values["capture-only"] === true,
+      statsIntervalSec: str("stats-interval") === undefined
+        ? 10
+        : str("stats-interval") === "0"
+        ? null
+        : parseSeconds("stats-interval", str("stats-interval")!),
     },
   };
 }

@@ -38,6 +38,7 @@ Deno.test("parseCommandLine gives watch its defaults", () => {
       recordFilter: { protocol: null, values: {}, minLatencyMs: null, minReqBytes: null, minRespBytes: null },
       stat: null,
       captureOnly: false,
+      statsIntervalSec: 10,
     },
   });
 });
@@ -84,6 +85,7 @@ Deno.test("parseCommandLine reads every watch flag", () => {
       recordFilter: { protocol: null, values: {}, minLatencyMs: null, minReqBytes: null, minRespBytes: null },
       stat: null,
       captureOnly: false,
+      statsIntervalSec: 10,
     },
   });
   assert.equal(

@@ -170,6 +170,13 @@ async function watchLive(options: WatchOptions): Promise<number> {
   const tlsNote = tls ? `, TLS probes on ${tls.attached.length} files` : "";
   log(`ready: ${shim.l7_attached_count()} probes attached, ${options.workers} workers${tlsNote}`);
 
+  // In JSON mode, a machine-readable health line on stderr every few seconds.
+  const statsTimer = options.output === "json" && options.statsIntervalSec !== null
+    ? setInterval(
+      () => log(statsLine(shim, options.workers, printer.records + (stat?.records ?? 0))),
+      options.statsIntervalSec * 1000,
+    )
+    : undefined;
   const started = performance.now();
   let lastTick = started;
   const interval = stat && options.stat?.intervalSec
@@ -185,6 +192,7 @@ async function watchLive(options: WatchOptions): Promise<number> {
   await stop.stopped;
   stop.dispose();
   clearInterval(interval);
+  clearInterval(statsTimer);
   const { stats, snapshots } = await pool.stop();
   if (stat) {
     stat.merge(snapshots);
@@ -196,6 +204,21 @@ async function watchLive(options: WatchOptions): Promise<number> {
   const records = stat ? stat.records : printer.records;
   log(summary(records, stats, `${lost} events lost in the kernel, `));
   return failed ? 1 : 0;
+}
+
+/** `stats {...}`: records so far, events lost per ring, kernel connection-map size. */
+function statsLine(shim: Shim, rings: number, records: number): string {
+  const c = readCounters(shim);
+  const lostPerRing = c.lostPerRing.slice(0, rings);
+  return `stats ${
+    JSON.stringify({
+      records,
+      lost_events: lostPerRing.reduce((a, b) => a + b, 0),
+      lost_events_per_ring: lostPerRing,
+      kernel_connections: shim.l7_conn_map_entries(),
+      tls_without_socket: c.tlsNoFd,
+    })
+  }`;
 }
 
 function summary(records: number, stats: TrackerStats[], lost: string): string {

@@ -209,7 +209,7 @@ Deno.test("under event loss, every reported pair is still its own", async () => 
   // One worker with a small ring cannot keep up with 20 bursts of 300
   // pipelined requests; between bursts the client waits for every reply,
   // which is where pairing may resume.
-  const tracer = await startTracer(["--workers", "1", "--ring-size", "16K"]);
+  const tracer = await startTracer(["--workers", "1", "--ring-size", "16K", "--stats-interval", "1"]);
   const client = await socketClient([
     "burst",
     "127.0.0.1",
@@ -223,6 +223,11 @@ Deno.test("under event loss, every reported pair is still its own", async () => 
 
   const lost = Number(/(\d+) events lost in the kernel/.exec(stderr)?.[1]);
   assert.ok(lost > 0, `expected loss with a 16 KiB ring: ${stderr}`);
+  // The periodic stats line counts the loss per ring as it happens.
+  const statsLines = stderr.split("\n").filter((l) => l.startsWith("l7trace: stats "));
+  const last = JSON.parse(statsLines.at(-1)!.slice("l7trace: stats ".length));
+  assert.equal(last.lost_events_per_ring.length, 1);
+  assert.ok(last.lost_events_per_ring[0] > 0 && last.lost_events <= lost, JSON.stringify(last));
   const burst = records.filter((r) => req(r).host === "burst");
   for (const r of burst) {
     // Every request got its reply: a record without one would be a lie.

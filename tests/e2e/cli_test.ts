@@ -165,3 +165,53 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     await assertNothingLoaded();
   });
 }
+
+Deno.test("a closed stdout (| head -1) ends l7trace cleanly with exit 0", async () => {
+  const { startTestHttpServer } = await import("./harness.ts");
+  const py = await startTestHttpServer();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "watch", "--json"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderrText = new Response(child.stderr).text();
+  const out = child.stdout.getReader();
+  const traffic = (async () => {
+    await sleep(2500);
+    for (let i = 0; i < 20; i++) {
+      await new Deno.Command("curl", { args: ["-s", "-o", "/dev/null", `http://127.0.0.1:${py.port}/hello`] }).output();
+    }
+  })();
+  const first = await out.read();
+  assert.ok(first.value && first.value.length > 0);
+  await out.cancel(); // like head -1 exiting
+  await traffic;
+  const status = await Promise.race([child.status, sleep(15000).then(() => null)]);
+  await py.stop();
+  assert.ok(status, "l7trace did not stop after stdout closed");
+  assert.equal(status.code, 0);
+  const stderr = await stderrText;
+  assert.doesNotMatch(stderr, /error|    at /i);
+  assert.match(stderr, /records, .* events lost in the kernel/);
+  await assertNothingLoaded();
+});
+
+Deno.test("a worker that fails is reported and l7trace exits 1", async () => {
+  const { startTestHttpServer } = await import("./harness.ts");
+  const py = await startTestHttpServer();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "watch", "--json", "--workers", "1"],
+    env: { L7TRACE_TEST_FAIL_WORKER: "0" },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderrText = new Response(child.stderr).text();
+  await sleep(2500);
+  await new Deno.Command("curl", { args: ["-s", "-o", "/dev/null", `http://127.0.0.1:${py.port}/hello`] }).output();
+  const status = await Promise.race([child.status, sleep(15000).then(() => null)]);
+  await py.stop();
+  assert.ok(status, "l7trace kept running with a dead worker");
+  assert.equal(status.code, 1);
+  assert.match(await stderrText, /worker 0 failed, its connections are lost: .*injected failure/);
+  await assertNothingLoaded();
+});

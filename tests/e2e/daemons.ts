@@ -1,0 +1,149 @@
+/**
+ * Real servers for the end-to-end tests of the non-HTTP protocols (Redis,
+ * MariaDB, dnsmasq), each on a loopback port of its own with its data in a
+ * new temp dir, plus small helpers to run clients and sort records.
+ *
+ * @module
+ */
+import type { L7Record } from "../../lib/record.ts";
+import { freePort, run, type Server, sleep, startProcess } from "./harness.ts";
+
+/** Records sorted by the time of their request's first byte. */
+export function byTime(records: L7Record[]): L7Record[] {
+  return [...records].sort((a, b) => a.ts.localeCompare(b.ts));
+}
+
+/** What a finished client process left. */
+export interface Ran {
+  pid: number;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `cmd args` to completion (stdin closed, or fed `input`); never throws on failure. */
+export async function runClient(cmd: string, args: string[], input?: string): Promise<Ran> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: input === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (input !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(input));
+    await w.close();
+  }
+  const out = await child.output();
+  return {
+    pid: child.pid,
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+/** Wraps a server so that stop() also removes its temp dir. */
+function owning(server: Server, dir: string): Server {
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Starts redis-server (no persistence) on a free loopback port. */
+export async function startRedis(): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-redis-" });
+  const port = freePort();
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
+  try {
+    return owning(await startProcess("redis-server", args, port, dir), dir);
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Starts mariadbd on a free loopback port with a fresh data dir whose root
+ * user logs in over TCP with an empty password (mysql_native_password);
+ * `extra` are more mariadbd options.
+ */
+export async function startMariadb(extra: string[] = []): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-mariadb-" });
+  try {
+    await run("mariadb-install-db", [
+      "--no-defaults",
+      `--datadir=${dir}/data`,
+      "--auth-root-authentication-method=normal",
+      "--user=root",
+      "--skip-test-db",
+    ]);
+    const port = freePort();
+    const server = await startProcess(
+      "mariadbd",
+      [
+        "--no-defaults",
+        `--datadir=${dir}/data`,
+        `--socket=${dir}/s`,
+        `--port=${port}`,
+        "--bind-address=127.0.0.1",
+        "--user=root",
+        "--skip-log-bin",
+        "--skip-name-resolve",
+        `--log-error=${dir}/error.log`,
+        `--pid-file=${dir}/mariadbd.pid`,
+        ...extra,
+      ],
+      port,
+      dir,
+    );
+    return owning(server, dir);
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Starts dnsmasq in the foreground on a free loopback port (UDP and TCP)
+ * with no upstream: it answers only from `records` (dnsmasq flags such as
+ * `--address=/a.test/10.0.0.1`), `.test` is local (other names NXDOMAIN),
+ * and local answers carry a TTL of 60 s.
+ */
+export async function startDnsmasq(records: string[]): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-dnsmasq-" });
+  const port = freePort();
+  const args = [
+    "--no-daemon",
+    "--user=root",
+    "--bind-interfaces",
+    "--listen-address=127.0.0.1",
+    `--port=${port}`,
+    "--no-resolv",
+    "--no-hosts",
+    "--no-poll",
+    `--pid-file=${dir}/dnsmasq.pid`,
+    "--local=/test/",
+    "--local-ttl=60",
+    ...records,
+  ];
+  try {
+    return owning(await startProcess("dnsmasq", args, port, dir), dir);
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** Stops every server given (those that started), whatever happens. */
+export async function stopAll(...servers: (Server | undefined)[]): Promise<void> {
+  for (const s of servers) {
+    if (s) await s.stop().catch(() => {});
+  }
+  // Let sockets of stopped servers close before the next test binds.
+  await sleep(10);
+}

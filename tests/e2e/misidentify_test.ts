@@ -1,0 +1,219 @@
+/**
+ * A connection whose protocol is misidentified must not poison others
+ * (root): Redis-looking, HTTP-looking and binary garbage flows to listeners
+ * of this process and to a real redis-server, at the same time as real
+ * HTTP (nginx, curl) and Redis (redis-cli) traffic. l7trace must keep
+ * running, invent no pair for the garbage, and report the real traffic
+ * exactly.
+ */
+import assert from "node:assert/strict";
+import type { L7Record } from "../../lib/record.ts";
+import type { RedisRequest } from "../../lib/protocols/redis/mod.ts";
+import { recordsOf, type Server, sleep, startNginx, startTracer } from "./harness.ts";
+import { byTime, runClient, startRedis, stopAll } from "./daemons.ts";
+import { req, resp } from "./http_records.ts";
+
+/** Deterministic pseudo-random bytes (mulberry32), so every run sends the same garbage. */
+function prng(seed: number): (n: number) => Uint8Array {
+  let a = seed >>> 0;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
+    }
+    return out;
+  };
+}
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const concat = (a: Uint8Array, b: Uint8Array) => {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
+
+/** How a garbage listener answers what it reads. */
+type Reply = "discard" | "echo-garbage" | "http-then-garbage";
+
+/** A TCP listener of this process that reads until EOF and answers per `reply`. */
+function garbageListener(reply: Reply, seed: number): { port: number; done: Promise<void>; close(): void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const random = prng(seed);
+  const conns: Promise<void>[] = [];
+  const serve = async (conn: Deno.Conn) => {
+    const buf = new Uint8Array(65536);
+    let first = true;
+    try {
+      for (;;) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        if (reply === "echo-garbage") await conn.write(random(n));
+        else if (reply === "http-then-garbage" && first) {
+          await conn.write(concat(enc("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), random(300)));
+        }
+        first = false;
+      }
+    } catch {
+      // The peer may reset: garbage is garbage.
+    } finally {
+      conn.close();
+    }
+  };
+  const done = (async () => {
+    try {
+      for await (const conn of listener) conns.push(serve(conn));
+    } catch {
+      // Closed.
+    }
+    await Promise.all(conns);
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    done,
+    close: () => listener.close(),
+  };
+}
+
+/** Sends `chunks` on a new connection (pausing between them), reads whatever comes back, closes. */
+async function sendGarbage(port: number, chunks: Uint8Array[]): Promise<number> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const local = (conn.localAddr as Deno.NetAddr).port;
+  const reader = (async () => {
+    const buf = new Uint8Array(65536);
+    try {
+      while ((await conn.read(buf)) !== null) {
+        // Discard.
+      }
+    } catch {
+      // Reset by the peer (redis-server closes on a protocol error).
+    }
+  })();
+  try {
+    for (const c of chunks) {
+      await conn.write(c);
+      await sleep(20);
+    }
+  } catch {
+    // The peer may have closed already.
+  }
+  try {
+    conn.closeWrite();
+  } catch {
+    // Already closed.
+  }
+  await reader;
+  conn.close();
+  return local;
+}
+
+/** Three chunks of garbage: `prefix` then random bytes, the first random byte forced to 0xff. */
+function garbage(prefix: string, seed: number): Uint8Array[] {
+  const random = prng(seed);
+  const head = random(200);
+  head[0] = 0xff; // never a RESP type byte, never a header-line character
+  return [concat(enc(prefix), head), random(512), random(64)];
+}
+
+Deno.test("misidentified connections invent no pairs and do not disturb real HTTP and Redis traffic", async () => {
+  let nginx: Server | undefined;
+  let redis: Server | undefined;
+  const listeners: ReturnType<typeof garbageListener>[] = [];
+  try {
+    nginx = await startNginx(`location /r/ { return 200 "$uri"; }`);
+    redis = await startRedis();
+    const sink = garbageListener("discard", 1);
+    const echo = garbageListener("echo-garbage", 2);
+    const liar = garbageListener("http-then-garbage", 3);
+    listeners.push(sink, echo, liar);
+    const tracer = await startTracer();
+
+    const redisLike = "*3\r\n$3\r\nSET\r\n";
+    const httpLike = "GET / HTTP/1.1\r\n";
+    const flows: Promise<number>[] = [];
+    const toRealRedis: Promise<number>[] = [];
+    for (let k = 0; k < 4; k++) {
+      flows.push(sendGarbage(sink.port, garbage(redisLike, 10 + k)));
+      flows.push(sendGarbage(echo.port, garbage(httpLike, 20 + k)));
+      flows.push(sendGarbage(echo.port, prng(30 + k)(1500).reduce((cs, _b, i, all) => {
+        if (i % 500 === 0) cs.push(all.subarray(i, i + 500));
+        return cs;
+      }, [] as Uint8Array[])));
+      flows.push(sendGarbage(sink.port, [prng(40 + k)(4096)]));
+      // A complete request, then garbage; the listener answers a complete response, then garbage.
+      flows.push(sendGarbage(liar.port, garbage("GET /g HTTP/1.1\r\nHost: g\r\n\r\n", 50 + k)));
+      // Redis-looking garbage to the real redis-server (it answers a protocol error and closes).
+      toRealRedis.push(sendGarbage(redis.port, garbage(redisLike, 60 + k)));
+    }
+
+    const base = `http://127.0.0.1:${nginx.port}`;
+    const paths = Array.from({ length: 10 }, (_, i) => `/r/${i}`);
+    const curl = runClient("curl", ["-s", ...paths.flatMap((p) => ["-o", "/dev/null", `${base}${p}`])]);
+    const redisCommands = Array.from({ length: 4 }, (_, i) => [["SET", `k${i}`, `v${i}`], ["GET", `k${i}`]]).flat();
+    const redisRuns = (async () => {
+      const out = [];
+      for (const argv of redisCommands) out.push(await runClient("redis-cli", ["-p", String(redis!.port), ...argv]));
+      return out;
+    })();
+    const [curlRun, cliRuns, garbagePorts, garbageToRedis] = await Promise.all([
+      curl,
+      redisRuns,
+      Promise.all(flows),
+      Promise.all(toRealRedis),
+    ]);
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+    assert.equal(curlRun.code, 0, curlRun.stderr);
+    for (const r of cliRuns) assert.equal(r.code, 0, r.stderr);
+
+    // Garbage: nothing reported, except the liar's exchange exactly as sent.
+    const listenerPorts = new Set(listeners.map((l) => l.port));
+    const clientPorts = new Set([...garbagePorts, ...garbageToRedis]);
+    const onGarbage = records.filter((r) =>
+      (r.pid === Deno.pid && (listenerPorts.has(r.local_port) || clientPorts.has(r.local_port))) ||
+      (r.pid === redis!.pid && clientPorts.has(r.remote_port))
+    );
+    for (const r of onGarbage) {
+      const exact = r.protocol === "http" &&
+        (r.side === "client" ? r.remote_port : r.local_port) === liar.port &&
+        req(r).method === "GET" && req(r).path === "/g" && req(r).host === "g" &&
+        JSON.stringify(req(r).headers) === JSON.stringify({ host: "g" }) && req(r).body === "" &&
+        r.req_bytes === "GET /g HTTP/1.1\r\nHost: g\r\n\r\n".length &&
+        resp(r) !== null && resp(r).status === 200 && resp(r).body === "ok" &&
+        JSON.stringify(resp(r).headers) === JSON.stringify({ "content-length": "2" }) &&
+        r.resp_bytes === "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".length;
+      assert.ok(exact, `invented record on a garbage connection: ${JSON.stringify(r)}`);
+    }
+
+    // Real HTTP: ten exchanges on curl's connection, both sides exact.
+    const curlRecs = byTime(recordsOf(records, curlRun.pid, "client"));
+    assert.deepEqual(curlRecs.map((r) => [req(r).path, resp(r)?.status, resp(r)?.body]), paths.map((p) => [p, 200, p]));
+    const nginxRecs = byTime(recordsOf(records, nginx.pid, "server"));
+    assert.deepEqual(nginxRecs.map((r) => [req(r).path, resp(r)?.status, resp(r)?.body, r.remote_port]), paths.map((
+      p,
+    ) => [p, 200, p, curlRecs[0]!.local_port]));
+
+    // Real Redis: one exact record per redis-cli on each side.
+    const redisServer = recordsOf(records, redis.pid, "server");
+    redisCommands.forEach((argv, i) => {
+      const pid = cliRuns[i]!.pid;
+      const want = [argv[0], argv.slice(1), argv[0] === "SET" ? { type: "string", value: "OK" } : {
+        type: "bulk",
+        value: `v${argv[1]!.slice(1)}`,
+      }];
+      const cl = recordsOf(records, pid, "client");
+      const view = (r: L7Record) => [(r.req as RedisRequest).command, (r.req as RedisRequest).args, r.resp];
+      assert.deepEqual(cl.map(view), [want], argv.join(" "));
+      assert.deepEqual(redisServer.filter((r) => r.remote_port === cl[0]!.local_port).map(view), [want]);
+    });
+    assert.equal(redisServer.length, redisCommands.length, JSON.stringify(redisServer));
+  } finally {
+    for (const l of listeners) l.close();
+    await Promise.all(listeners.map((l) => l.done));
+    await stopAll(nginx, redis);
+  }
+});
