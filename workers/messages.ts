@@ -14,6 +14,8 @@ export interface WorkerSettings {
   recordFilter: RecordFilterSpec;
   /** `stat --group-by` value: aggregate instead of posting records; null for watch. */
   statGroupBy: string | null;
+  /** --redact: replace secrets with *** before anything leaves the worker. */
+  redact: boolean;
 }
 
 /** Main to worker: read ring `ring` of the live tracer. */

@@ -16,6 +16,7 @@ import { Tracker, type TrackerStats } from "../lib/conn/tracker.ts";
 import { type ConnectionInfo, toRecord, type WallClock, wallClock } from "../lib/record.ts";
 import { encodeBlock } from "../lib/capture/format.ts";
 import { buildRecordFilter } from "../lib/record_filter.ts";
+import { redactorFor } from "../lib/protocols/registry.ts";
 import { parseGroupBy, StatAggregator } from "../lib/stat/mod.ts";
 import type { Exchange } from "../lib/protocols/common/parser.ts";
 import { loadShim } from "../ffi/shim.ts";
@@ -71,15 +72,18 @@ class RecordSink {
   chars = 0;
   readonly #keep;
   readonly #clock: WallClock;
+  readonly #redact: boolean;
 
   constructor(settings: WorkerSettings) {
     this.#keep = buildRecordFilter(settings.recordFilter);
     this.stat = settings.statGroupBy === null ? null : new StatAggregator(parseGroupBy(settings.statGroupBy).key);
     this.#clock = wallClock(settings.realtimeOffsetNs);
+    this.#redact = settings.redact;
   }
 
   /** Returns true when a line was added. */
   add(protocol: string, conn: ConnectionInfo, ex: Exchange): boolean {
+    if (this.#redact) redactorFor(protocol)?.(ex.req, ex.resp);
     const record = toRecord(protocol, conn, ex, this.#clock);
     if (this.#keep && !this.#keep(record)) return false;
     if (this.stat) {

@@ -45,6 +45,8 @@ export interface WatchOptions {
   captureOnly: boolean;
   /** Seconds between stats lines on stderr in JSON mode; null for none. */
   statsIntervalSec: number | null;
+  /** Replace credentials (Authorization, Cookie, AUTH arguments) with ***. */
+  redact: boolean;
 }
 
 /** A parsed command line. */
@@ -75,6 +77,8 @@ Output:
   --stats-interval S     with --json, a 'stats {...}' line on stderr every S seconds
                          (records, events lost per ring, kernel connections; 0: none; default 10)
   --max-body-bytes N     keep at most N bytes of each body or value (default: 1024)
+  --redact               show Authorization, Proxy-Authorization, Cookie, Set-Cookie
+                         and Redis AUTH passwords as ***
 
 stat:
   --group-by KEYS        one or two of remote-ip, remote-port, local-port, protocol, pid,
@@ -159,6 +163,7 @@ const COMMON_OPTIONS = {
   from: { type: "string" },
   "no-tls": { type: "boolean" },
   "capture-only": { type: "boolean" },
+  redact: { type: "boolean" },
   "stats-interval": { type: "string" },
   latency: { type: "string" },
   "req-size": { type: "string" },
@@ -277,6 +282,7 @@ export function parseCommandLine(args: string[], cpus: number): Command {
       recordFilter,
       stat: command === "stat" ? parseStatOptions(str, durationSec) : null,
       captureOnly: values["capture-only"] === true,
+      redact: values.redact === true,
       statsIntervalSec: str("stats-interval") === undefined
         ? 10
         : str("stats-interval") === "0"

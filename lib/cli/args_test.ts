@@ -39,6 +39,7 @@ Deno.test("parseCommandLine gives watch its defaults", () => {
       stat: null,
       captureOnly: false,
       statsIntervalSec: 10,
+      redact: false,
     },
   });
 });
@@ -86,6 +87,7 @@ Deno.test("parseCommandLine reads every watch flag", () => {
       stat: null,
       captureOnly: false,
       statsIntervalSec: 10,
+      redact: false,
     },
   });
   assert.equal(

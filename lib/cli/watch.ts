@@ -117,6 +117,7 @@ function workerSettings(options: WatchOptions, realtimeOffsetNs: number) {
     realtimeOffsetNs,
     recordFilter: options.recordFilter,
     statGroupBy: options.stat?.groupBy ?? null,
+    redact: options.redact,
   };
 }
 

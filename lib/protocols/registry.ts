@@ -78,6 +78,12 @@ export function buildProtocolFilter(
   return entry.filters.build(values);
 }
 
+/** The protocol's `--redact` function, or undefined when it needs none. */
+export function redactorFor(name: string): ((req: unknown, resp: unknown) => void) | undefined {
+  const parser = BY_NAME.get(name)?.parser;
+  return parser?.redact?.bind(parser);
+}
+
 /** One-line text of a record's request and response, for the table. */
 export function summarize(protocol: string, req: unknown, resp: unknown): string {
   return BY_NAME.get(protocol)?.parser.summarize(req, resp) ?? "";

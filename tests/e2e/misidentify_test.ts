@@ -37,8 +37,11 @@ const concat = (a: Uint8Array, b: Uint8Array) => {
   return out;
 };
 
+const VALID_REQUEST = "GET /v HTTP/1.1\r\nHost: v\r\n\r\n";
+const OK_RESPONSE = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
 /** How a garbage listener answers what it reads. */
-type Reply = "discard" | "echo-garbage" | "http-then-garbage";
+type Reply = "discard" | "echo-garbage" | "http-then-garbage" | "http-once";
 
 /** A TCP listener of this process that reads until EOF and answers per `reply`. */
 function garbageListener(reply: Reply, seed: number): { port: number; done: Promise<void>; close(): void } {
@@ -55,7 +58,7 @@ function garbageListener(reply: Reply, seed: number): { port: number; done: Prom
         if (reply === "echo-garbage") await conn.write(random(n));
         else if (reply === "http-then-garbage" && first) {
           await conn.write(concat(enc("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), random(300)));
-        }
+        } else if (reply === "http-once" && first) await conn.write(enc(OK_RESPONSE));
         first = false;
       }
     } catch {
@@ -79,23 +82,35 @@ function garbageListener(reply: Reply, seed: number): { port: number; done: Prom
   };
 }
 
-/** Sends `chunks` on a new connection (pausing between them), reads whatever comes back, closes. */
-async function sendGarbage(port: number, chunks: Uint8Array[]): Promise<number> {
+/**
+ * Sends `chunks` on a new connection (pausing between them), reads whatever
+ * comes back, closes. With `awaitFirst`, waits for that many bytes of reply
+ * after the first chunk before sending the others.
+ */
+async function sendGarbage(port: number, chunks: Uint8Array[], awaitFirst = 0): Promise<number> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const local = (conn.localAddr as Deno.NetAddr).port;
+  let got = 0;
+  let firstReply = () => {};
+  const replied = new Promise<void>((resolve) => firstReply = resolve);
   const reader = (async () => {
     const buf = new Uint8Array(65536);
     try {
-      while ((await conn.read(buf)) !== null) {
-        // Discard.
+      for (;;) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        got += n;
+        if (got >= awaitFirst) firstReply();
       }
     } catch {
       // Reset by the peer (redis-server closes on a protocol error).
     }
+    firstReply();
   })();
   try {
-    for (const c of chunks) {
+    for (const [i, c] of chunks.entries()) {
       await conn.write(c);
+      if (i === 0 && awaitFirst > 0) await replied;
       await sleep(20);
     }
   } catch {
@@ -129,23 +144,30 @@ Deno.test("misidentified connections invent no pairs and do not disturb real HTT
     const sink = garbageListener("discard", 1);
     const echo = garbageListener("echo-garbage", 2);
     const liar = garbageListener("http-then-garbage", 3);
-    listeners.push(sink, echo, liar);
+    const once = garbageListener("http-once", 4);
+    listeners.push(sink, echo, liar, once);
     const tracer = await startTracer();
 
     const redisLike = "*3\r\n$3\r\nSET\r\n";
     const httpLike = "GET / HTTP/1.1\r\n";
     const flows: Promise<number>[] = [];
+    const validFirst: Promise<number>[] = [];
     const toRealRedis: Promise<number>[] = [];
     for (let k = 0; k < 4; k++) {
       flows.push(sendGarbage(sink.port, garbage(redisLike, 10 + k)));
       flows.push(sendGarbage(echo.port, garbage(httpLike, 20 + k)));
-      flows.push(sendGarbage(echo.port, prng(30 + k)(1500).reduce((cs, _b, i, all) => {
-        if (i % 500 === 0) cs.push(all.subarray(i, i + 500));
-        return cs;
-      }, [] as Uint8Array[])));
+      flows.push(sendGarbage(
+        echo.port,
+        prng(30 + k)(1500).reduce((cs, _b, i, all) => {
+          if (i % 500 === 0) cs.push(all.subarray(i, i + 500));
+          return cs;
+        }, [] as Uint8Array[]),
+      ));
       flows.push(sendGarbage(sink.port, [prng(40 + k)(4096)]));
       // A complete request, then garbage; the listener answers a complete response, then garbage.
       flows.push(sendGarbage(liar.port, garbage("GET /g HTTP/1.1\r\nHost: g\r\n\r\n", 50 + k)));
+      // A complete exchange, and only then garbage on the same connection.
+      validFirst.push(sendGarbage(once.port, [enc(VALID_REQUEST), ...garbage(httpLike, 70 + k)], OK_RESPONSE.length));
       // Redis-looking garbage to the real redis-server (it answers a protocol error and closes).
       toRealRedis.push(sendGarbage(redis.port, garbage(redisLike, 60 + k)));
     }
@@ -159,19 +181,52 @@ Deno.test("misidentified connections invent no pairs and do not disturb real HTT
       for (const argv of redisCommands) out.push(await runClient("redis-cli", ["-p", String(redis!.port), ...argv]));
       return out;
     })();
-    const [curlRun, cliRuns, garbagePorts, garbageToRedis] = await Promise.all([
+    const [curlRun, cliRuns, garbagePorts, garbageToRedis, validPorts] = await Promise.all([
       curl,
       redisRuns,
       Promise.all(flows),
       Promise.all(toRealRedis),
+      Promise.all(validFirst),
     ]);
     const { records, code, stderr } = await tracer.stop();
     assert.equal(code, 0, stderr);
     assert.equal(curlRun.code, 0, curlRun.stderr);
     for (const r of cliRuns) assert.equal(r.code, 0, r.stderr);
 
+    // The exchange completed before the garbage: exactly once per
+    // connection on each side, and nothing made of the garbage after it.
+    const validView = (r: L7Record) => [
+      r.protocol,
+      req(r).method,
+      req(r).path,
+      req(r).headers,
+      resp(r)?.status,
+      resp(r)?.headers,
+      resp(r)?.body,
+      r.req_bytes,
+      r.resp_bytes,
+    ];
+    const validWant = [
+      "http",
+      "GET",
+      "/v",
+      { host: "v" },
+      200,
+      { "content-length": "2" },
+      "ok",
+      VALID_REQUEST.length,
+      OK_RESPONSE.length,
+    ];
+    const mine = records.filter((r) => r.pid === Deno.pid);
+    for (const port of validPorts) {
+      const client = mine.filter((r) => r.side === "client" && r.local_port === port);
+      const server = mine.filter((r) => r.side === "server" && r.local_port === once.port && r.remote_port === port);
+      assert.deepEqual(client.map(validView), [validWant], `client ${port}: ${JSON.stringify(client)}`);
+      assert.deepEqual(server.map(validView), [validWant], `server ${port}: ${JSON.stringify(server)}`);
+    }
+
     // Garbage: nothing reported, except the liar's exchange exactly as sent.
-    const listenerPorts = new Set(listeners.map((l) => l.port));
+    const listenerPorts = new Set(listeners.filter((l) => l !== once).map((l) => l.port));
     const clientPorts = new Set([...garbagePorts, ...garbageToRedis]);
     const onGarbage = records.filter((r) =>
       (r.pid === Deno.pid && (listenerPorts.has(r.local_port) || clientPorts.has(r.local_port))) ||
@@ -193,18 +248,25 @@ Deno.test("misidentified connections invent no pairs and do not disturb real HTT
     const curlRecs = byTime(recordsOf(records, curlRun.pid, "client"));
     assert.deepEqual(curlRecs.map((r) => [req(r).path, resp(r)?.status, resp(r)?.body]), paths.map((p) => [p, 200, p]));
     const nginxRecs = byTime(recordsOf(records, nginx.pid, "server"));
-    assert.deepEqual(nginxRecs.map((r) => [req(r).path, resp(r)?.status, resp(r)?.body, r.remote_port]), paths.map((
-      p,
-    ) => [p, 200, p, curlRecs[0]!.local_port]));
+    assert.deepEqual(
+      nginxRecs.map((r) => [req(r).path, resp(r)?.status, resp(r)?.body, r.remote_port]),
+      paths.map((
+        p,
+      ) => [p, 200, p, curlRecs[0]!.local_port]),
+    );
 
     // Real Redis: one exact record per redis-cli on each side.
     const redisServer = recordsOf(records, redis.pid, "server");
     redisCommands.forEach((argv, i) => {
       const pid = cliRuns[i]!.pid;
-      const want = [argv[0], argv.slice(1), argv[0] === "SET" ? { type: "string", value: "OK" } : {
-        type: "bulk",
-        value: `v${argv[1]!.slice(1)}`,
-      }];
+      const want = [
+        argv[0],
+        argv.slice(1),
+        argv[0] === "SET" ? { type: "string", value: "OK" } : {
+          type: "bulk",
+          value: `v${argv[1]!.slice(1)}`,
+        },
+      ];
       const cl = recordsOf(records, pid, "client");
       const view = (r: L7Record) => [(r.req as RedisRequest).command, (r.req as RedisRequest).args, r.resp];
       assert.deepEqual(cl.map(view), [want], argv.join(" "));

@@ -127,4 +127,11 @@ export interface Parser<S> {
 
   /** One line for the table view, e.g. `GET /index.html -> 200 OK`. */
   summarize(req: unknown, resp: unknown): string;
+
+  /**
+   * `--redact`: replace secrets in a parsed request and response, in place,
+   * with `***` (credential headers, AUTH arguments). Protocols whose
+   * secrets are never part of a record need not implement it.
+   */
+  redact?(req: unknown, resp: unknown): void;
 }

@@ -75,7 +75,18 @@ export const httpParser: Parser<HttpState> = {
   },
 
   summarize,
+  redact,
 };
+
+const SECRET_HEADERS = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
+
+/** Replaces the values of credential headers with `***`. */
+export function redact(req: unknown, resp: unknown): void {
+  for (const m of [req, resp] as ({ headers?: Record<string, string> } | null)[]) {
+    if (!m?.headers) continue;
+    for (const name of SECRET_HEADERS) if (name in m.headers) m.headers[name] = "***";
+  }
+}
 
 /**
  * One table line for an exchange: `GET /index.html -> 200 OK`, or

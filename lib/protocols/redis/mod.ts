@@ -81,7 +81,28 @@ export const redisParser: Parser<RedisState> = {
   },
 
   summarize,
+  redact,
 };
+
+/** Replaces AUTH passwords (AUTH, HELLO ... AUTH user pass, MIGRATE ... AUTH) with `***`. */
+export function redact(req: unknown, _resp: unknown): void {
+  const q = req as { command?: string; args?: string[] } | null;
+  if (!q || !Array.isArray(q.args)) return;
+  if (q.command === "AUTH") {
+    q.args = q.args.map(() => "***");
+    return;
+  }
+  for (let i = 0; i < q.args.length; i++) {
+    const word = q.args[i]!.toUpperCase();
+    if (word === "AUTH" && (q.command === "HELLO" || q.command === "MIGRATE")) {
+      // HELLO 3 AUTH user pass; MIGRATE ... AUTH pass
+      const n = q.command === "HELLO" ? 2 : 1;
+      for (let k = 1; k <= n && i + k < q.args.length; k++) q.args[i + k] = "***";
+    } else if (word === "AUTH2" && q.command === "MIGRATE") {
+      for (let k = 1; k <= 2 && i + k < q.args.length; k++) q.args[i + k] = "***";
+    }
+  }
+}
 
 /**
  * `s` cut to `max` characters, with "…" when cut here or (`cut`) before;
