@@ -13,6 +13,8 @@ import { httpParser } from "./http/mod.ts";
 import { filters as httpFilters } from "./http/filter.ts";
 import { mysqlParser } from "./mysql/mod.ts";
 import { filters as mysqlFilters } from "./mysql/filter.ts";
+import { pgsqlParser } from "./pgsql/mod.ts";
+import { filters as pgsqlFilters } from "./pgsql/filter.ts";
 import { redisParser } from "./redis/mod.ts";
 import { filters as redisFilters } from "./redis/filter.ts";
 
@@ -28,6 +30,7 @@ export const PROTOCOLS: readonly ProtocolEntry[] = [
   { id: 1, parser: httpParser as Parser<unknown>, filters: httpFilters },
   { id: 2, parser: redisParser as Parser<unknown>, filters: redisFilters },
   { id: 3, parser: mysqlParser as Parser<unknown>, filters: mysqlFilters },
+  { id: 4, parser: pgsqlParser as Parser<unknown>, filters: pgsqlFilters },
   { id: 5, parser: dnsParser as Parser<unknown>, filters: dnsFilters },
 ];
 
