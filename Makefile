@@ -10,7 +10,9 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Packages to build and run l7trace.
 APT_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make
 # Real servers and clients the end-to-end tests trace.
-APT_TEST := nginx curl python3 procps iproute2
+APT_TEST := nginx curl python3 procps iproute2 util-linux openssl wrk redis-server redis-tools \
+	mariadb-server mariadb-client python3-pymysql postgresql postgresql-contrib \
+	dnsmasq-base unbound dnsutils
 
 BUILD := build
 BPF_OBJ := $(BUILD)/l7trace.bpf.o
@@ -19,7 +21,7 @@ SHIM := $(BUILD)/libl7trace.so
 DENO := deno
 RUN_ARGS ?=
 
-.PHONY: all setup setup-test build watch test test-unit binary bench check clean
+.PHONY: all setup setup-test build watch test test-unit binary bench fuzz check clean
 
 all: build
 
@@ -62,6 +64,9 @@ binary: build
 
 bench: setup-test build
 	$(DENO) task bench
+
+fuzz: setup build
+	$(DENO) task fuzz
 
 clean:
 	rm -rf $(BUILD) dist

@@ -215,3 +215,24 @@ Deno.test("a worker that fails is reported and l7trace exits 1", async () => {
   assert.match(await stderrText, /worker 0 failed, its connections are lost: .*injected failure/);
   await assertNothingLoaded();
 });
+
+Deno.test("make binary without a denort says what to set and exits non-zero", async () => {
+  const script = new URL("../../scripts/compile.sh", import.meta.url).pathname;
+  const env = { ...Deno.env.toObject() };
+  delete env.DENORT_BIN;
+  const out = await new Deno.Command("bash", { args: [script], env, clearEnv: true, stderr: "piped", stdout: "null" })
+    .output();
+  assert.equal(out.code, 1);
+  assert.equal(
+    new TextDecoder().decode(out.stderr),
+    "make binary: no denort runtime: set DENORT_BIN=/path/to/denort (deno compile cannot download one here)\n",
+  );
+  const bad = await new Deno.Command("bash", {
+    args: [script],
+    env: { ...env, DENORT_BIN: "/nonexistent" },
+    stderr: "piped",
+  })
+    .output();
+  assert.equal(bad.code, 1);
+  assert.match(new TextDecoder().decode(bad.stderr), /DENORT_BIN=\/nonexistent is not an executable file/);
+});
