@@ -23,6 +23,7 @@
 #define IPPROTO_UDP 17
 #define EINPROGRESS 115
 #define MAX_IOVECS 1024
+#define WAKEUP_BYTES (64 * 1024)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -243,7 +244,14 @@ static __always_inline int emit(__u32 tgid, __s32 fd, void *ev, __u64 size)
 	__u32 idx = ring_of(tgid, fd);
 	void *rb = bpf_map_lookup_elem(&rings, &idx);
 
-	if (!rb || bpf_ringbuf_output(rb, ev, size, 0)) {
+	/*
+	 * Waking the reader costs more than the copy: wake it only once
+	 * WAKEUP_BYTES are waiting; it polls every few ms for the rest.
+	 */
+	__u64 flags = rb && bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+										     : BPF_RB_NO_WAKEUP;
+
+	if (!rb || bpf_ringbuf_output(rb, ev, size, flags)) {
 		count(L7_CNT_LOST + (idx & (L7_MAX_RINGS - 1)));
 		return -1;
 	}

@@ -22,7 +22,8 @@ import type { Exchange } from "../lib/protocols/common/parser.ts";
 import { loadShim } from "../ffi/shim.ts";
 import type { EventsMessage, FromWorker, StartLiveMessage, ToWorker, WorkerSettings } from "./messages.ts";
 
-const WAIT_MS = 100;
+/** The kernel wakes us only for big batches (WAKEUP_BYTES): poll this often for the rest. */
+const WAIT_MS = 20;
 /** Post records once this much text is pending, even mid-drain. */
 const FLUSH_CHARS = 256 * 1024;
 
