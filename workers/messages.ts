@@ -68,13 +68,16 @@ export interface RecordsMessage {
 }
 
 /**
- * Worker to main (replay): the records batch `batch` completed, each line
- * with its sort key: the completing event's index and the connection id.
+ * Worker to main (replay): the records batch `batch` completed, as one
+ * NDJSON text whose i-th line is `lengths[i]` characters long (newline
+ * included), with its sort key: the completing event's index and the
+ * connection id. One string clones far faster than thousands.
  */
 export interface BatchMessage {
   type: "batch";
   batch: number;
-  lines: string[];
+  text: string;
+  lengths: Uint32Array;
   seqs: Float64Array;
   connIds: Float64Array;
 }

@@ -141,13 +141,7 @@ export class WorkerPool {
     entry.replies.push(msg);
     if (entry.replies.length < this.#workers.length) return;
     this.#batches.delete(msg.batch);
-    const rows: { line: string; seq: number; conn: number }[] = [];
-    for (const r of entry.replies) {
-      r.lines.forEach((line, i) => rows.push({ line, seq: r.seqs[i]!, conn: r.connIds[i]! }));
-    }
-    // Array.prototype.sort is stable: ties keep each worker's own order.
-    rows.sort((a, b) => a.seq - b.seq || a.conn - b.conn);
-    entry.resolve(rows.map((r) => r.line).join(""));
+    entry.resolve(mergeReplies(entry.replies));
   }
 
   /** stat: asks every worker for its aggregate since the last tick. */
@@ -181,5 +175,36 @@ export class WorkerPool {
       stats: ok.map((r) => r.stats),
       snapshots: ok.flatMap((r) => r.snapshot ? [r.snapshot] : []),
     };
+  }
+}
+
+/**
+ * Merges the workers' records of one batch in the order of the events that
+ * completed them (ties: connection id, then the order a worker produced
+ * them). Each worker's records are already in that order.
+ */
+export function mergeReplies(replies: BatchMessage[]): string {
+  const live = replies.filter((r) => r.lengths.length > 0);
+  if (live.length <= 1) return live[0]?.text ?? "";
+  const index = live.map(() => 0);
+  const offset = live.map(() => 0);
+  let out = "";
+  for (;;) {
+    let best = -1;
+    for (let w = 0; w < live.length; w++) {
+      const r = live[w]!, i = index[w]!;
+      if (i >= r.lengths.length) continue;
+      if (best < 0) {
+        best = w;
+        continue;
+      }
+      const b = live[best]!, j = index[best]!;
+      if (r.seqs[i]! < b.seqs[j]! || (r.seqs[i] === b.seqs[j] && r.connIds[i]! < b.connIds[j]!)) best = w;
+    }
+    if (best < 0) return out;
+    const r = live[best]!, i = index[best]!;
+    out += r.text.slice(offset[best]!, offset[best]! + r.lengths[i]!);
+    offset[best]! += r.lengths[i]!;
+    index[best] = i + 1;
   }
 }

@@ -176,10 +176,12 @@ class Replay {
   events(msg: EventsMessage): void {
     this.#batchSeqs = msg.seqs;
     this.#tracker.handleBatch(new Uint8Array(msg.bytes), msg.length, msg.sources);
+    const lines = this.#sink.take();
     post({
       type: "batch",
       batch: msg.batch,
-      lines: this.#sink.take(),
+      text: lines.join(""),
+      lengths: Uint32Array.from(lines, (l) => l.length),
       seqs: Float64Array.from(this.#seqs),
       connIds: Float64Array.from(this.#connIds),
     });
