@@ -419,6 +419,22 @@ int l7_counters(__u64 *out, unsigned int n)
 	return L7_CNT_NR;
 }
 
+/*
+ * Whether the kernel still tracks (tgid, fd) as connection `id`: 1 yes,
+ * 0 no (closed, reused for another connection, or evicted).
+ */
+int l7_conn_alive(__u32 tgid, __s32 fd, __u64 id)
+{
+	struct { __u32 tgid; __s32 fd; } key = { tgid, fd };
+	struct { __u64 id; __u64 pos[2]; __u8 rest[8]; } value;
+
+	if (!skel)
+		return 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.conns), &key, &value))
+		return 0;
+	return value.id == id;
+}
+
 /* Entries in the kernel connection map (for leak checks). */
 int l7_conn_map_entries(void)
 {

@@ -24,6 +24,8 @@ import type { EventsMessage, FromWorker, StartLiveMessage, ToWorker, WorkerSetti
 
 /** The kernel wakes us only for big batches (WAKEUP_BYTES): poll this often for the rest. */
 const WAIT_MS = 20;
+/** How often idle connections are checked against the kernel. */
+const SWEEP_MS = 10_000;
 /** Post records once this much text is pending, even mid-drain. */
 const FLUSH_CHARS = 256 * 1024;
 
@@ -121,7 +123,8 @@ async function live(start: StartLiveMessage): Promise<void> {
     post({ type: "records", text: lines.join(""), count: lines.length });
   };
   const onExec = (pid: number) => post({ type: "exec", pid });
-  const t = new Tracker({ maxBodyBytes: start.maxBodyBytes, onExec }, (protocol, conn, ex) => {
+  const isAlive = (pid: number, fd: number, connId: number) => shim.l7_conn_alive(pid, fd, BigInt(connId)) === 1;
+  const t = new Tracker({ maxBodyBytes: start.maxBodyBytes, onExec, isAlive }, (protocol, conn, ex) => {
     out.add(protocol, conn, ex);
   });
   // Test hook: make this worker fail on its first events (tests/e2e/cli_test.ts).
@@ -138,11 +141,16 @@ async function live(start: StartLiveMessage): Promise<void> {
       if (out.chars >= FLUSH_CHARS) flush();
     }
   };
+  let nextSweep = Date.now() + SWEEP_MS;
   while (!stopping) {
     const ready = await shim.l7_wait(start.ring, WAIT_MS);
     if (ready < 0) throw new Error(`Cannot wait on ring buffer ${start.ring}: errno ${-ready}`);
     drain();
     flush();
+    if (Date.now() >= nextSweep) {
+      t.sweep();
+      nextSweep = Date.now() + SWEEP_MS;
+    }
   }
   drain();
   t.closeAll();
@@ -176,6 +184,7 @@ class Replay {
   events(msg: EventsMessage): void {
     this.#batchSeqs = msg.seqs;
     this.#tracker.handleBatch(new Uint8Array(msg.bytes), msg.length, msg.sources);
+    this.#tracker.sweep();
     const lines = this.#sink.take();
     post({
       type: "batch",

@@ -37,6 +37,8 @@ export interface TrackerStats {
   lostBytes: number;
   /** Connections tracked when the stats were read (closeAll makes it 0). */
   openAtStop: number;
+  /** Connections dropped by sweep(): idle and gone from the kernel. */
+  idleDropped: number;
 }
 
 /** Receives each finished exchange with its parser and connection. */
@@ -51,7 +53,17 @@ export interface TrackerOptions {
   maxBodyBytes: number;
   /** Called for each process the kernel saw exec (TLS library discovery). */
   onExec?: (pid: number) => void;
+  /**
+   * Whether the kernel still has this connection (live tracing). Without
+   * it (replay), idle connections are dropped after IDLE_DROP_NS.
+   */
+  isAlive?: (pid: number, fd: number, connId: number) => boolean;
 }
+
+/** Connections idle this long (event time) are checked with isAlive. */
+const IDLE_CHECK_NS = 60e9;
+/** Without isAlive, connections idle this long are dropped. */
+const IDLE_DROP_NS = 600e9;
 
 class Connection {
   readonly streams = [new StreamBuffer(), new StreamBuffer()];
@@ -85,6 +97,7 @@ export class Tracker {
     unknownConnEvents: 0,
     lostBytes: 0,
     openAtStop: 0,
+    idleDropped: 0,
   };
   /** Index, within the batch handleBatch is working on, of the current event. */
   eventIndex = 0;
@@ -103,6 +116,32 @@ export class Tracker {
   /** Connections currently tracked. */
   get size(): number {
     return this.#conns.size;
+  }
+
+  /** Timestamp of the newest event seen. */
+  #latestTs = 0;
+
+  /**
+   * Drops connections that went idle and are gone: their close was lost
+   * (ring full) or never happened in a way the kernel reported. Nothing is
+   * reported for them: what they held can no longer be trusted. Returns how
+   * many were dropped.
+   */
+  sweep(): number {
+    let dropped = 0;
+    for (const [id, conn] of this.#conns) {
+      const idle = this.#latestTs - conn.lastTs;
+      if (idle < IDLE_CHECK_NS) continue;
+      const gone = this.#options.isAlive
+        ? !this.#options.isAlive(conn.info.pid, conn.info.fd, conn.info.connId)
+        : idle >= IDLE_DROP_NS;
+      if (gone) {
+        this.#conns.delete(id);
+        dropped++;
+      }
+    }
+    this.stats.idleDropped += dropped;
+    return dropped;
   }
 
   /**
@@ -130,6 +169,7 @@ export class Tracker {
     const kind = view.getUint16(off + H.kind, true);
     const connId = readU64(view, off + H.connId);
     const ts = readU64(view, off + H.tsNs);
+    if (ts > this.#latestTs) this.#latestTs = ts;
     switch (kind) {
       case EventKind.Open:
         this.#open(bytes, view, off, connId);

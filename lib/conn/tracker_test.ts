@@ -251,3 +251,36 @@ Deno.test("Tracker survives random bytes on an HTTP connection", () => {
   t.handleBatch(c.w.bytes, c.w.bytes.length);
   assert.equal(t.size, 0);
 });
+
+Deno.test("Tracker.sweep drops idle connections the kernel no longer has, and keeps live ones", () => {
+  for (const alive of [true, false]) {
+    const seen: Seen[] = [];
+    const t = new Tracker({ maxBodyBytes: 64, isAlive: () => alive }, (_p, conn, ex) => seen.push({ conn, ex }));
+    const idle = new ClientConn({ connId: 1, tgid: 5, fd: 3 }).send(get("/pending"));
+    t.handleBatch(idle.w.bytes, idle.w.bytes.length);
+    const busy = new ClientConn({ connId: 2, tgid: 5, fd: 4 });
+    busy.ts = 61e9; // a minute later
+    busy.send(get("/x"));
+    t.handleBatch(busy.w.bytes, busy.w.bytes.length);
+    assert.equal(t.sweep(), alive ? 0 : 1);
+    assert.equal(t.size, alive ? 2 : 1);
+    assert.deepEqual(seen, [], "a dropped connection reports nothing");
+  }
+});
+
+Deno.test("Tracker.sweep without a kernel (replay) drops connections idle for ten minutes", () => {
+  const t = new Tracker({ maxBodyBytes: 64 }, () => {});
+  const old = new ClientConn({ connId: 1, tgid: 5, fd: 3 }).send(get("/a"));
+  t.handleBatch(old.w.bytes, old.w.bytes.length);
+  const later = new ClientConn({ connId: 2, tgid: 5, fd: 4 });
+  later.ts = 120e9;
+  later.send(get("/b"));
+  t.handleBatch(later.w.bytes, later.w.bytes.length);
+  assert.equal(t.sweep(), 0, "two minutes idle is not enough");
+  const much = new ClientConn({ connId: 3, tgid: 5, fd: 5 });
+  much.ts = 800e9; // the second connection is now idle 680 s
+  much.send(get("/c"));
+  t.handleBatch(much.w.bytes, much.w.bytes.length);
+  assert.equal(t.sweep(), 2);
+  assert.equal(t.size, 1);
+});
