@@ -5,7 +5,7 @@
  */
 import { Direction, EventWriter, Role } from "../ffi/event_writer.ts";
 import { Tracker } from "../lib/conn/tracker.ts";
-import { toRecord, wallClock } from "../lib/record.ts";
+import { recordJson, wallClock } from "../lib/record.ts";
 
 const CLOCK = wallClock(1.7e18);
 
@@ -40,7 +40,7 @@ for (const [name, protocol] of [["http", 1], ["redis", 2]] as const) {
   Deno.bench(`pipeline ${name}: 10,000 exchanges, decode to NDJSON`, () => {
     let out = 0;
     const t = new Tracker({ maxBodyBytes: 1024 }, (p, conn, ex) => {
-      out += JSON.stringify(toRecord(p, conn, ex, CLOCK)).length;
+      out += recordJson(p, conn, ex, CLOCK).length;
     });
     t.handleBatch(events, events.length);
     if (out === 0) throw new Error("no records");

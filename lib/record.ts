@@ -19,6 +19,8 @@ export interface ConnectionInfo {
   remoteIp: string;
   remotePort: number;
   tls: boolean;
+  /** recordJson's cache of this connection's fields as JSON. */
+  json?: string;
 }
 
 /** One printed record (one NDJSON line). */
@@ -106,4 +108,24 @@ export function toRecord(
     req: ex.req,
     resp: answered ? ex.resp : null,
   };
+}
+
+/**
+ * The record's NDJSON text, exactly `JSON.stringify(toRecord(...))`, built
+ * faster: the connection's fields are serialised once per connection and
+ * only the timestamp, numbers, req and resp per record.
+ */
+export function recordJson(protocol: string, conn: ConnectionInfo, ex: Exchange, clock: WallClock): string {
+  conn.json ??= `,"protocol":${JSON.stringify(protocol)},"side":"${conn.side}","pid":${conn.pid},"comm":${
+    JSON.stringify(conn.comm)
+  },"fd":${conn.fd},"local_ip":${JSON.stringify(conn.localIp)},"local_port":${conn.localPort},"remote_ip":${
+    JSON.stringify(conn.remoteIp)
+  },"remote_port":${conn.remotePort},`;
+  const answered = ex.resp !== null && ex.respEndNs >= 0;
+  const latency = answered ? String(Math.max(0, ex.respEndNs - ex.reqStartNs) / 1e6) : "null";
+  return `{"ts":"${
+    isoMicros(clock.sec, clock.ns + ex.reqStartNs)
+  }"${conn.json}"latency_ms":${latency},"req_bytes":${ex.reqBytes},"resp_bytes":${ex.respBytes},"tls":${conn.tls},"req":${
+    JSON.stringify(ex.req)
+  },"resp":${answered ? JSON.stringify(ex.resp) : "null"}}`;
 }

@@ -13,7 +13,7 @@
  */
 /// <reference lib="deno.worker" />
 import { Tracker, type TrackerStats } from "../lib/conn/tracker.ts";
-import { type ConnectionInfo, toRecord, type WallClock, wallClock } from "../lib/record.ts";
+import { type ConnectionInfo, recordJson, toRecord, type WallClock, wallClock } from "../lib/record.ts";
 import { encodeBlock } from "../lib/capture/format.ts";
 import { buildRecordFilter } from "../lib/record_filter.ts";
 import { redactorFor } from "../lib/protocols/registry.ts";
@@ -87,6 +87,13 @@ class RecordSink {
   /** Returns true when a line was added. */
   add(protocol: string, conn: ConnectionInfo, ex: Exchange): boolean {
     if (this.#redact) redactorFor(protocol)?.(ex.req, ex.resp);
+    if (!this.#keep && !this.stat) {
+      // The common case: no record object, straight to NDJSON.
+      const line = recordJson(protocol, conn, ex, this.#clock) + "\n";
+      this.lines.push(line);
+      this.chars += line.length;
+      return true;
+    }
     const record = toRecord(protocol, conn, ex, this.#clock);
     if (this.#keep && !this.#keep(record)) return false;
     if (this.stat) {
