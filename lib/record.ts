@@ -13,6 +13,8 @@ export interface ConnectionInfo {
   pid: number;
   fd: number;
   comm: string;
+  /** The container the process runs in (64-hex id), or null. */
+  containerId: string | null;
   side: "client" | "server";
   localIp: string;
   localPort: number;
@@ -30,6 +32,7 @@ export interface L7Record {
   side: "client" | "server";
   pid: number;
   comm: string;
+  container_id: string | null;
   fd: number;
   local_ip: string;
   local_port: number;
@@ -96,6 +99,7 @@ export function toRecord(
     side: conn.side,
     pid: conn.pid,
     comm: conn.comm,
+    container_id: conn.containerId,
     fd: conn.fd,
     local_ip: conn.localIp,
     local_port: conn.localPort,
@@ -118,9 +122,9 @@ export function toRecord(
 export function recordJson(protocol: string, conn: ConnectionInfo, ex: Exchange, clock: WallClock): string {
   conn.json ??= `,"protocol":${JSON.stringify(protocol)},"side":"${conn.side}","pid":${conn.pid},"comm":${
     JSON.stringify(conn.comm)
-  },"fd":${conn.fd},"local_ip":${JSON.stringify(conn.localIp)},"local_port":${conn.localPort},"remote_ip":${
-    JSON.stringify(conn.remoteIp)
-  },"remote_port":${conn.remotePort},`;
+  },"container_id":${JSON.stringify(conn.containerId)},"fd":${conn.fd},"local_ip":${
+    JSON.stringify(conn.localIp)
+  },"local_port":${conn.localPort},"remote_ip":${JSON.stringify(conn.remoteIp)},"remote_port":${conn.remotePort},`;
   const answered = ex.resp !== null && ex.respEndNs >= 0;
   const latency = answered ? String(Math.max(0, ex.respEndNs - ex.reqStartNs) / 1e6) : "null";
   return `{"ts":"${

@@ -8,6 +8,7 @@ const base: L7Record = {
   side: "client",
   pid: 1,
   comm: "c",
+  container_id: null,
   fd: 3,
   local_ip: "127.0.0.1",
   local_port: 1,
@@ -41,7 +42,7 @@ Deno.test("buildRecordFilter applies the protocol's own flags", () => {
   assert.throws(() => buildRecordFilter({ ...KEEP_ALL, protocol: "http", values: { status: ["9xx"] } }), RangeError);
 });
 
-import { isoMicros, wallClock } from "./record.ts";
+import { type ConnectionInfo, isoMicros, recordJson, toRecord, wallClock } from "./record.ts";
 
 Deno.test("isoMicros formats microseconds exactly, across second boundaries", () => {
   assert.equal(isoMicros(1_700_000_000, 123_456_789), "2023-11-14T22:13:20.123456Z");
@@ -53,4 +54,51 @@ Deno.test("isoMicros formats microseconds exactly, across second boundaries", ()
 Deno.test("wallClock splits an offset exactly", () => {
   const c = wallClock(1_700_000_000_123_456_768);
   assert.deepEqual(c, { sec: 1_700_000_000, ns: 123_456_768 });
+});
+
+Deno.test("recordJson is byte for byte JSON.stringify(toRecord(...))", () => {
+  const clock = wallClock(1_763_000_000_123_456_768);
+  const conn: ConnectionInfo = {
+    connId: 9,
+    pid: 42,
+    fd: 7,
+    comm: 'we"ird\\name\u2028',
+    containerId: "ab".repeat(32),
+    side: "server",
+    localIp: "::1",
+    localPort: 8080,
+    remoteIp: "10.0.0.1",
+    remotePort: 5555,
+    tls: true,
+  };
+  const exchanges = [
+    {
+      req: { method: "GET", path: "/\u2028x", headers: { a: "b" } },
+      resp: { status: 200, body: "ok" },
+      reqStartNs: 123_456_789_012,
+      reqEndNs: 123_456_789_999,
+      respStartNs: 123_456_800_000,
+      respEndNs: 123_457_000_001,
+      reqBytes: 80,
+      respBytes: 190,
+    },
+    {
+      req: { command: "GET", args: ["k"] },
+      resp: null,
+      reqStartNs: 5,
+      reqEndNs: 6,
+      respStartNs: -1,
+      respEndNs: -1,
+      reqBytes: 9,
+      respBytes: 0,
+    },
+  ];
+  for (const ex of exchanges) {
+    for (const protocol of ["http", "redis"]) {
+      for (const containerId of [null, "ab".repeat(32)]) {
+        const c = { ...conn, containerId };
+        assert.equal(recordJson(protocol, { ...c }, ex, clock), JSON.stringify(toRecord(protocol, c, ex, clock)));
+      }
+    }
+  }
 });

@@ -20,6 +20,7 @@ import { redactorFor } from "../lib/protocols/registry.ts";
 import { parseGroupBy, StatAggregator } from "../lib/stat/mod.ts";
 import type { Exchange } from "../lib/protocols/common/parser.ts";
 import { loadShim } from "../ffi/shim.ts";
+import { ContainerIds } from "../lib/container.ts";
 import type { EventsMessage, FromWorker, StartLiveMessage, ToWorker, WorkerSettings } from "./messages.ts";
 
 /** The kernel wakes us only for big batches (WAKEUP_BYTES): poll this often for the rest. */
@@ -131,7 +132,14 @@ async function live(start: StartLiveMessage): Promise<void> {
   };
   const onExec = (pid: number) => post({ type: "exec", pid });
   const isAlive = (pid: number, fd: number, connId: number) => shim.l7_conn_alive(pid, fd, BigInt(connId)) === 1;
-  const t = new Tracker({ maxBodyBytes: start.maxBodyBytes, onExec, isAlive }, (protocol, conn, ex) => {
+  const containers = new ContainerIds();
+  const t = new Tracker({
+    maxBodyBytes: start.maxBodyBytes,
+    onExec,
+    isAlive,
+    containerOf: (pid) => containers.of(pid),
+    onExit: (pid) => containers.forget(pid),
+  }, (protocol, conn, ex) => {
     out.add(protocol, conn, ex);
   });
   // Test hook: make this worker fail on its first events (tests/e2e/cli_test.ts).

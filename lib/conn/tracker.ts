@@ -53,6 +53,10 @@ export interface TrackerOptions {
   maxBodyBytes: number;
   /** Called for each process the kernel saw exec (TLS library discovery). */
   onExec?: (pid: number) => void;
+  /** Called when a process with traced connections exits. */
+  onExit?: (pid: number) => void;
+  /** The container of a process, for new connections (null: none or unknown). */
+  containerOf?: (pid: number) => string | null;
   /**
    * Whether the kernel still has this connection (live tracing). Without
    * it (replay), idle connections are dropped after IDLE_DROP_NS.
@@ -234,6 +238,7 @@ export class Tracker {
         return;
       case EventKind.Exit: {
         const tgid = view.getUint32(off + H.tgid, true);
+        this.#options.onExit?.(tgid);
         // The kernel copies an exit into every ring; each copy is in order
         // only with the connections of its own ring.
         for (const [id, conn] of this.#conns) {
@@ -269,6 +274,7 @@ export class Tracker {
       pid: view.getUint32(off + Layout.header.tgid, true),
       fd: view.getInt32(off + Layout.header.fd, true),
       comm: commOf(bytes, off + O.comm),
+      containerId: this.#options.containerOf?.(view.getUint32(off + Layout.header.tgid, true)) ?? null,
       side: role === Role.Server ? "server" : "client",
       localIp: formatAddress(bytes, off + O.localAddr, family),
       localPort: view.getUint16(off + O.localPort, true),

@@ -8,6 +8,7 @@ const record: L7Record = {
   side: "client",
   pid: 4242,
   comm: "curl",
+  container_id: null,
   fd: 5,
   local_ip: "127.0.0.1",
   local_port: 40000,

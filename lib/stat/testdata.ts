@@ -12,6 +12,7 @@ const BASE: L7Record = {
   side: "client",
   pid: 100,
   comm: "app",
+  container_id: null,
   fd: 7,
   local_ip: "10.0.0.1",
   local_port: 40000,
