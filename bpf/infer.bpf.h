@@ -71,6 +71,17 @@ static __always_inline int infer_http(const __u8 *b, __u32 n, int *is_request)
 }
 
 /*
+ * HTTP/2 (h2c with prior knowledge, or h2 seen in plaintext at the TLS
+ * library): the client's connection preface "PRI * HTTP/2.0\r\n...".
+ * Connections whose preface was not seen are not inferred: their HPACK
+ * state is unknown anyway.
+ */
+static __always_inline int infer_http2(const __u8 *b, __u32 n)
+{
+	return n >= INFER_PEEK && has_prefix(b, "PRI * HTTP/2.0\r\n", 16);
+}
+
+/*
  * PostgreSQL connection start, sent by the client as one whole message:
  * StartupMessage (length 9..10240, protocol 3.0) or SSLRequest /
  * GSSENCRequest (length 8, magic codes).
@@ -240,6 +251,10 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 			return L7_PROTO_DNS;
 		}
 		return L7_PROTO_UNKNOWN;
+	}
+	if (infer_http2(b, n)) {
+		*role = role_of(1, dir);
+		return L7_PROTO_HTTP2;
 	}
 	if (infer_http(b, n, &flag)) {
 		*role = role_of(flag, dir);

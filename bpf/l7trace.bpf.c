@@ -79,6 +79,7 @@ struct conn_key {
 #define CONN_DISABLED 2		/* user space asked for no more data */
 #define CONN_MIDSTREAM 4	/* first seen on data, not connect/accept */
 #define CONN_TLS 8		/* data comes from the TLS library; ciphertext is ignored */
+#define CONN_SPLIT 16		/* split_header holds the header read just before */
 
 struct conn_state {
 	__u64 id;
@@ -86,7 +87,8 @@ struct conn_state {
 	__u8 role;
 	__u8 protocol;
 	__u8 flags;
-	__u8 _pad[5];
+	__u8 split_dir;		/* direction of split_header */
+	__u32 split_header;	/* a lone 4-byte MySQL packet header, or 0 */
 };
 
 struct {
@@ -488,16 +490,23 @@ static __always_inline void datagram_peer(struct io_args *a, struct l7_data_even
 }
 
 /*
- * From now on the connection's data comes from the TLS library. Positions
- * restart at 0 for plaintext unless user space already tracks the stream.
+ * From now on the connection's data comes from the TLS library, and the
+ * plaintext is a conversation of its own, with positions from 0. When the
+ * connection was already announced (PostgreSQL and MySQL negotiate TLS in
+ * plaintext first), it gets a new id: user space sees a new connection and
+ * infers the plaintext from its start instead of reading it as the tail of
+ * the negotiation.
  */
 static __always_inline void mark_tls(struct conn_state *c)
 {
 	if (c->flags & CONN_TLS)
 		return;
 	c->flags |= CONN_TLS;
-	if (!(c->flags & CONN_ANNOUNCED))
-		c->pos[0] = c->pos[1] = 0;
+	if (c->flags & CONN_ANNOUNCED) {
+		c->flags &= ~CONN_ANNOUNCED;
+		c->id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
+	}
+	c->pos[0] = c->pos[1] = 0;
 }
 
 /*
@@ -524,6 +533,8 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 	pos = __sync_fetch_and_add(&c->pos[dir], ret);
 	if (c->flags & CONN_DISABLED)
 		return;
+	__u32 split = 0;	/* a MySQL header read alone just before this body */
+
 	if (!(c->flags & CONN_ANNOUNCED)) {
 		__u8 head[INFER_PEEK] = {};
 		__u32 n = 0;
@@ -532,7 +543,36 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 
 		if (a->kind == IO_SENDFILE || peek(a, head, &n, ret))
 			return;
-		proto = infer_protocol(head, n, ret, dir, a->is_udp, &role);
+		if ((c->flags & CONN_SPLIT) && c->split_dir == dir &&
+		    (c->split_header & 0xffffff) == ret && n >= 1) {
+			split = c->split_header;
+		}
+		c->flags &= ~CONN_SPLIT;
+		if (split) {
+			/*
+			 * MySQL servers (mariadbd) read a packet's 4-byte header
+			 * and its body in two calls: infer on both together.
+			 */
+			__u8 joined[INFER_PEEK] = {};
+
+			joined[0] = split;
+			joined[1] = split >> 8;
+			joined[2] = split >> 16;
+			joined[3] = split >> 24;
+			for (int i = 4; i < INFER_PEEK; i++)
+				joined[i] = head[(i - 4) & (INFER_PEEK - 1)];
+			proto = infer_mysql_request(joined, n + 4 < INFER_PEEK ? n + 4 : INFER_PEEK, ret + 4)
+					? L7_PROTO_MYSQL : L7_PROTO_UNKNOWN;
+			role = role_of(1, dir);
+		} else {
+			if (ret == 4 && n == 4 && head[3] == 0 && le24(head) > 0 && le24(head) < (1u << 24) - 1) {
+				c->split_header = head[0] | head[1] << 8 | head[2] << 16;
+				c->split_dir = dir;
+				c->flags |= CONN_SPLIT;
+				return;
+			}
+			proto = infer_protocol(head, n, ret, dir, a->is_udp, &role);
+		}
 		if (proto == L7_PROTO_UNKNOWN)
 			return;
 		c->protocol = proto;
@@ -542,8 +582,8 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 			c->flags |= CONN_DISABLED;
 			return;
 		}
-		/* The stream starts at this syscall's first byte. */
-		c->pos[dir] = pos;
+		/* The stream starts at this syscall's first byte (or its header's). */
+		c->pos[dir] = split ? pos - 4 : pos;
 		int r = announce(&key, c, (struct sock *)a->sk, a->ts, a->is_udp);
 
 		if (r > 0)
@@ -565,6 +605,17 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 	s->ev.other_pos = c->pos[dir ^ 1];
 	s->ev.peer_family = 0;
 	s->ev.peer_port = 0;
+	if (split) {
+		/* The header the inference borrowed: emitted so the stream is whole. */
+		s->ev.h.size = sizeof(s->ev) + 4;
+		s->ev.pos = pos - 4;
+		s->ev.len = 4;
+		s->payload[0] = split;
+		s->payload[1] = split >> 8;
+		s->payload[2] = split >> 16;
+		s->payload[3] = split >> 24;
+		emit(key.tgid, key.fd, &s->ev, sizeof(s->ev) + 4);
+	}
 	if (a->is_udp) {
 		s->ev.h.flags = L7_FLAG_DATAGRAM;
 		datagram_peer(a, &s->ev);

@@ -42,6 +42,7 @@ enum l7_protocol {
 	L7_PROTO_MYSQL = 3,
 	L7_PROTO_PGSQL = 4,
 	L7_PROTO_DNS = 5,
+	L7_PROTO_HTTP2 = 6,
 };
 
 /* l7_header.flags */

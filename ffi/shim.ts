@@ -44,6 +44,7 @@ export const enum ProtocolId {
   Mysql = 3,
   Pgsql = 4,
   Dns = 5,
+  Http2 = 6,
 }
 
 /** filter_flags bits (L7_FILTER_*). */

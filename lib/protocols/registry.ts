@@ -11,6 +11,8 @@ import { dnsParser } from "./dns/mod.ts";
 import { filters as dnsFilters } from "./dns/filter.ts";
 import { httpParser } from "./http/mod.ts";
 import { filters as httpFilters } from "./http/filter.ts";
+import { http2Parser } from "./http2/mod.ts";
+import { filters as http2Filters } from "./http2/filter.ts";
 import { mysqlParser } from "./mysql/mod.ts";
 import { filters as mysqlFilters } from "./mysql/filter.ts";
 import { pgsqlParser } from "./pgsql/mod.ts";
@@ -32,6 +34,7 @@ export const PROTOCOLS: readonly ProtocolEntry[] = [
   { id: 3, parser: mysqlParser as Parser<unknown>, filters: mysqlFilters },
   { id: 4, parser: pgsqlParser as Parser<unknown>, filters: pgsqlFilters },
   { id: 5, parser: dnsParser as Parser<unknown>, filters: dnsFilters },
+  { id: 6, parser: http2Parser as Parser<unknown>, filters: http2Filters },
 ];
 
 const BY_ID = new Map(PROTOCOLS.map((p) => [p.id, p]));

@@ -91,7 +91,7 @@ function expected(name: string, type: string, view: DigView, answers: DnsAnswer[
   ];
 }
 
-const CASES: { name: string; type: string; rcode: string; answers: DnsAnswer[] }[] = [
+const CASES: { name: string; type: string; rcode: string; answers: DnsAnswer[]; argv?: string[] }[] = [
   {
     name: "host.test",
     type: "A",
@@ -132,16 +132,23 @@ const CASES: { name: string; type: string; rcode: string; answers: DnsAnswer[] }
     ],
   },
   { name: "nope.test", type: "A", rcode: "NXDOMAIN", answers: [] },
+  {
+    name: "7.8.9.10.in-addr.arpa",
+    type: "PTR",
+    rcode: "NOERROR",
+    answers: [{ name: "7.8.9.10.in-addr.arpa", type: "PTR", ttl: 60, data: "rec.test" }],
+    argv: ["-x", "10.9.8.7"],
+  },
 ];
 
-Deno.test("dig over UDP: A, AAAA, MX, TXT, CNAME and NXDOMAIN give exact records on both sides", async () => {
+Deno.test("dig over UDP: A, AAAA, MX, TXT, CNAME, NXDOMAIN and PTR give exact records on both sides", async () => {
   let dns: Server | undefined;
   try {
     dns = await startDnsmasq(RECORDS);
     const tracer = await startTracer();
     const runs: { pid: number; view: DigView }[] = [];
     for (const c of CASES) {
-      const out = await runClient("dig", ["@127.0.0.1", "-p", String(dns.port), c.name, c.type]);
+      const out = await runClient("dig", ["@127.0.0.1", "-p", String(dns.port), ...(c.argv ?? [c.name, c.type])]);
       assert.equal(out.code, 0, out.stderr);
       const [view] = parseDig(out.stdout);
       assert.equal(view!.rcode, c.rcode, out.stdout);
@@ -229,6 +236,47 @@ Deno.test("dig +tcp: length-prefixed queries on one connection", async () => {
       assertCommon(r, "server", dns.pid, "dnsmasq", dns.port);
       assert.equal(r.remote_port, client[0]!.local_port);
     }
+  } finally {
+    await stopAll(dns);
+  }
+});
+
+Deno.test("a UDP answer truncated for a 512-byte buffer, then dig's retry over TCP", async () => {
+  let dns: Server | undefined;
+  try {
+    const s250 = "a".repeat(250);
+    // Two TXT records of 750 and 500 characters: 1316 bytes, more than 512.
+    dns = await startDnsmasq([
+      `--txt-record=big.test,${s250},${s250},${s250}`,
+      `--txt-record=big.test,${s250},${s250}`,
+    ]);
+    const tracer = await startTracer();
+    const out = await runClient("dig", ["@127.0.0.1", "-p", String(dns.port), "+bufsize=512", "big.test", "TXT"]);
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /;; Truncated, retrying in TCP mode\./);
+    const [tcp] = parseDig(out.stdout);
+    assert.equal(tcp!.size, 1316);
+    const client = byTime(recordsOf(records, out.pid, "client"));
+    const view = (r: L7Record) => {
+      const q = r.req as DnsQuery, a = r.resp as DnsReply;
+      return [q.questions[0]!.name, q.questions[0]!.type, a.rcode, a.tc, a.answer_count, a.answers, r.req_bytes];
+    };
+    const txt = (n: number): DnsAnswer => ({ name: "big.test", type: "TXT", ttl: 60, data: "a".repeat(n) });
+    // The truncated UDP answer carries no record; the TCP answer both.
+    assert.deepEqual(client.map(view), [
+      ["big.test", "TXT", "NOERROR", true, 0, [], digQueryBytes("big.test")],
+      ["big.test", "TXT", "NOERROR", false, 2, [txt(500), txt(750)], 2 + digQueryBytes("big.test")],
+    ]);
+    assert.equal(client[1]!.resp_bytes, 2 + tcp!.size);
+    assert.equal((client[1]!.resp as DnsReply).id, tcp!.id);
+    assert.notEqual(client[0]!.local_port, client[1]!.local_port);
+    // dnsmasq: the UDP exchange; its TCP connection's first (and only)
+    // query is read before the kernel knows the connection is DNS.
+    const server = recordsOf(records, dns.pid, "server");
+    assert.deepEqual(server.map(view), [client.map(view)[0]]);
+    assert.equal(server[0]!.remote_port, client[0]!.local_port);
   } finally {
     await stopAll(dns);
   }

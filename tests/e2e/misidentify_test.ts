@@ -156,13 +156,8 @@ Deno.test("misidentified connections invent no pairs and do not disturb real HTT
     for (let k = 0; k < 4; k++) {
       flows.push(sendGarbage(sink.port, garbage(redisLike, 10 + k)));
       flows.push(sendGarbage(echo.port, garbage(httpLike, 20 + k)));
-      flows.push(sendGarbage(
-        echo.port,
-        prng(30 + k)(1500).reduce((cs, _b, i, all) => {
-          if (i % 500 === 0) cs.push(all.subarray(i, i + 500));
-          return cs;
-        }, [] as Uint8Array[]),
-      ));
+      const binary = prng(30 + k)(1500);
+      flows.push(sendGarbage(echo.port, [binary.subarray(0, 500), binary.subarray(500, 1000), binary.subarray(1000)]));
       flows.push(sendGarbage(sink.port, [prng(40 + k)(4096)]));
       // A complete request, then garbage; the listener answers a complete response, then garbage.
       flows.push(sendGarbage(liar.port, garbage("GET /g HTTP/1.1\r\nHost: g\r\n\r\n", 50 + k)));

@@ -198,6 +198,148 @@ Deno.test("prepared statements over the binary protocol: PREPARE, EXECUTE with b
   }
 });
 
+Deno.test("a connection opened before l7trace is traced on both sides from its next command", async () => {
+  let db: Server | undefined;
+  let child: Deno.ChildProcess | undefined;
+  try {
+    db = await startMariadb();
+    // Logs in and prepares "SELECT ? * 2" before l7trace starts; then waits.
+    child = new Deno.Command("python3", {
+      args: [CLIENT, String(db.port), "late"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("ready\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`client ended: ${text}`);
+      text += value;
+    }
+    const tracer = await startTracer();
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode("go\n"));
+    await w.close();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const status = await child.status;
+    const lines = text.trim().split("\n").slice(1).map((l) => JSON.parse(l));
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+    assert.equal(status.code, 0);
+    const pid = child.pid;
+    child = undefined;
+    assert.deepEqual(lines.map((l) => [l.command, l.rows ?? null]), [
+      ["query", [["1"]]],
+      ["execute", [[42]]],
+      ["prepare", null],
+      ["execute", [[2]]],
+    ]);
+    const expected = [
+      [{ command: "COM_QUERY", query: "SELECT 1" }, { status: "resultset", columns: 1, warnings: 0, rows: 1 }],
+      // Prepared before l7trace: its SQL is unknown, its bound parameters are not.
+      [
+        { command: "COM_STMT_EXECUTE", query: null, statement_id: 1, params: [21] },
+        { status: "resultset", columns: 1, warnings: 0, rows: 1 },
+      ],
+      [
+        { command: "COM_STMT_PREPARE", query: "SELECT ? + 1" },
+        { status: "ok", statement_id: 2, columns: 1, param_count: 1, warnings: 0 },
+      ],
+      [
+        { command: "COM_STMT_EXECUTE", query: "SELECT ? + 1", statement_id: 2, params: [1] },
+        { status: "resultset", columns: 1, warnings: 0, rows: 1 },
+      ],
+      [{ command: "COM_QUIT", query: null }, null],
+    ];
+    const client = byTime(recordsOf(records, pid, "client"));
+    assert.deepEqual(client.map((r) => [r.req, r.resp]), expected, "client side");
+    assert.deepEqual(client.map((r) => r.resp_bytes), [
+      lines[0].bytes,
+      lines[1].bytes,
+      lines[2].bytes,
+      lines[3].bytes,
+      0,
+    ]);
+    // mariadbd was waiting in poll() when l7trace attached, so every read
+    // of these commands is seen. But it reads each packet as a 4-byte
+    // header, then the payload, in two recvfrom calls: no single syscall
+    // holds a whole command packet, which is what the kernel needs to
+    // infer MySQL from a request (new connections are inferred from the
+    // server's greeting instead, which this connection sent long ago).
+    const server = serverSide(records, db, client[0]!.local_port);
+    assert.deepEqual(server.map((r) => [r.req, r.resp]), expected, "server side");
+  } finally {
+    if (child) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    await stopAll(db);
+  }
+});
+
+Deno.test("a client without session tracking: OK info strings and a multi-statement query ending in an error", async () => {
+  let db: Server | undefined;
+  try {
+    db = await startMariadb();
+    const tracer = await startTracer();
+    const raw = await rawClient(db.port, "multi");
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+    const ok = (affected: number, info?: string): MysqlResponse => ({
+      status: "ok",
+      affected_rows: affected,
+      last_insert_id: 0,
+      warnings: 0,
+      ...(info ? { info } : {}),
+    });
+    // The client has no CLIENT_SESSION_TRACK; the server still writes the
+    // info as a length-encoded string (as libmysqlclient reads it), and the
+    // client decoded it that way: no length byte may leak into the text.
+    const responses: MysqlResponse[] = [
+      ok(1),
+      ok(0),
+      ok(2, "Records: 2  Duplicates: 0  Warnings: 0"),
+      ok(2, "Rows matched: 2  Changed: 2  Warnings: 0"),
+      // Two result sets (1 + 2 rows), an OK (UPDATE), then the error.
+      {
+        status: "error",
+        columns: 1,
+        rows: 3,
+        result_sets: 2,
+        affected_rows: 0,
+        last_insert_id: 0,
+        warnings: 0,
+        info: "Rows matched: 2  Changed: 0  Warnings: 0",
+        error_code: 1146,
+        sql_state: "42S02",
+        error_message: "Table 'd.nosuch' doesn't exist",
+      },
+    ];
+    assert.deepEqual(raw.lines.map((l) => l.results.map((x: { info?: string }) => x.info ?? null)), [
+      [null],
+      [null],
+      ["Records: 2  Duplicates: 0  Warnings: 0"],
+      ["Rows matched: 2  Changed: 2  Warnings: 0"],
+      [null, null, "Rows matched: 2  Changed: 0  Warnings: 0", null],
+    ]);
+    const expected = [
+      ...raw.lines.map((l, i) => [{ command: "COM_QUERY", query: l.sql }, responses[i], queryBytes(l.sql), l.bytes]),
+      [{ command: "COM_QUIT", query: null }, null, 5, 0],
+    ];
+    const view = (rs: L7Record[]) => rs.map((r) => [r.req, r.resp, r.req_bytes, r.resp_bytes]);
+    const client = byTime(recordsOf(records, raw.pid, "client"));
+    assert.deepEqual(view(client), expected, "client side");
+    assert.deepEqual(view(serverSide(records, db, client[0]!.local_port)), expected, "server side");
+  } finally {
+    await stopAll(db);
+  }
+});
+
 Deno.test("a 5000-row result written in one 149 KB syscall is counted exactly", async () => {
   let db: Server | undefined;
   try {

@@ -150,6 +150,86 @@ Deno.test("redis-cli one-shot commands: exact command, arguments and reply on bo
   }
 });
 
+Deno.test("RESP3 (redis-cli -3) maps, sets and nil, and a 100 KB value cut to --max-body-bytes", async () => {
+  let redis: Server | undefined;
+  try {
+    redis = await startRedis();
+    const tracer = await startTracer();
+    const p = String(redis.port);
+    const resp3 = async (...argv: string[]) => {
+      const out = await runClient("redis-cli", ["-3", "-p", p, ...argv]);
+      assert.equal(out.code, 0, out.stderr);
+      return out.pid;
+    };
+    const runs = [
+      await resp3("HSET", "h", "f1", "v1", "f2", "v2"),
+      await resp3("HGETALL", "h"),
+      await resp3("SADD", "s", "x"),
+      await resp3("SMEMBERS", "s"),
+      await resp3("GET", "nokey"),
+    ];
+    const big = "x".repeat(100_000);
+    const set = await runClient("redis-cli", ["-p", p, "-x", "SET", "big"], big);
+    const get = await runClient("redis-cli", ["-p", p, "GET", "big"]);
+    assert.equal(get.stdout, `${big}\n`);
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+
+    const want: [string[], RedisResponse, string][] = [
+      [["HSET", "h", "f1", "v1", "f2", "v2"], { type: "integer", value: 2 }, ":2\r\n"],
+      [
+        ["HGETALL", "h"],
+        { type: "map", value: { f1: "v1", f2: "v2" } },
+        "%2\r\n$2\r\nf1\r\n$2\r\nv1\r\n$2\r\nf2\r\n$2\r\nv2\r\n",
+      ],
+      [["SADD", "s", "x"], { type: "integer", value: 1 }, ":1\r\n"],
+      [["SMEMBERS", "s"], { type: "set", value: ["x"] }, "~1\r\n$1\r\nx\r\n"],
+      [["GET", "nokey"], { type: "nil", value: null }, "_\r\n"],
+    ];
+    const server = recordsOf(records, redis.pid, "server");
+    runs.forEach((pid, i) => {
+      const [argv, reply, wire] = want[i]!;
+      const rs = byTime(recordsOf(records, pid, "client"));
+      // redis-cli -3 first switches the connection to RESP3 with HELLO 3.
+      assert.equal(rs.length, 2, JSON.stringify(rs));
+      const [hello, cmd] = [rs[0]!, rs[1]!];
+      assert.deepEqual([req(hello).command, req(hello).args, resp(hello).type], ["HELLO", ["3"], "map"]);
+      const h = resp(hello).value as Record<string, RedisValue>;
+      assert.deepEqual([h.server, h.proto, h.role, h.modules], ["redis", 3, "master", []]);
+      for (const r of [cmd, ...server.filter((s) => s.remote_port === cmd.local_port && req(s).command !== "HELLO")]) {
+        assert.deepEqual([req(r).command, ...req(r).args], argv);
+        assert.deepEqual(r.resp, reply, argv.join(" "));
+        assert.deepEqual([r.req_bytes, r.resp_bytes], [encodeCommand(argv).length, wire.length], argv.join(" "));
+      }
+      assert.equal(server.filter((s) => s.remote_port === cmd.local_port).length, 2);
+    });
+
+    // The 100 000-byte value: kept up to 1024 bytes and flagged, sized exactly.
+    const setRecs = [...recordsOf(records, set.pid, "client"), ...server.filter((r) => req(r).command === "SET")];
+    assert.equal(setRecs.length, 2);
+    for (const r of setRecs) {
+      assert.deepEqual(r.req, { command: "SET", args: ["big", "x".repeat(1024)], args_truncated: true });
+      assert.deepEqual(r.resp, { type: "string", value: "OK" });
+      assert.deepEqual([r.req_bytes, r.resp_bytes], [encodeCommand(["SET", "big", big]).length, 5]);
+    }
+    const getRecs = [
+      ...recordsOf(records, get.pid, "client"),
+      ...server.filter((r) => req(r).command === "GET" && req(r).args[0] === "big"),
+    ];
+    assert.equal(getRecs.length, 2);
+    for (const r of getRecs) {
+      assert.deepEqual(r.req, { command: "GET", args: ["big"] });
+      assert.deepEqual(r.resp, { type: "bulk", value: "x".repeat(1024), truncated: true });
+      assert.deepEqual([r.req_bytes, r.resp_bytes], [
+        encodeCommand(["GET", "big"]).length,
+        `$100000\r\n${big}\r\n`.length,
+      ]);
+    }
+  } finally {
+    await stopAll(redis);
+  }
+});
+
 /** Counts records by command; SET and GET carry redis-benchmark's exact payload. */
 function benchmarkCounts(rs: L7Record[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -343,6 +423,60 @@ Deno.test("pub/sub: PUBLISH is paired with its count, pushed messages are no rep
       cliSub.kill("SIGTERM");
       await cliSub.status;
     }
+    await stopAll(redis);
+  }
+});
+
+Deno.test("connections opened before l7trace, one of them subscribed, are traced from their next command", async () => {
+  let redis: Server | undefined;
+  const conns: RawRedis[] = [];
+  try {
+    redis = await startRedis();
+    const sub = await RawRedis.connect(redis.port);
+    const plain = await RawRedis.connect(redis.port);
+    conns.push(sub, plain);
+    await sub.call(["SUBSCRIBE", "ch"], encodeReply({ type: "array", value: ["subscribe", "ch", 1] }));
+    await plain.call(["SET", "k", "v"], "+OK\r\n");
+    const tracer = await startTracer();
+    // A message to a subscriber l7trace has not seen a command of: the
+    // first bytes it sees on that connection are a pushed message.
+    const pub1 = await runClient("redis-cli", ["-p", String(redis.port), "PUBLISH", "ch", "m1"]);
+    assert.equal(pub1.stdout, "1\n");
+    await sub.expect(encodeReply({ type: "array", value: ["message", "ch", "m1"] }));
+    await sub.call(["PING"], "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    const pub2 = await runClient("redis-cli", ["-p", String(redis.port), "PUBLISH", "ch", "m2"]);
+    assert.equal(pub2.stdout, "1\n");
+    await sub.expect(encodeReply({ type: "array", value: ["message", "ch", "m2"] }));
+    await sub.call(["UNSUBSCRIBE", "ch"], encodeReply({ type: "array", value: ["unsubscribe", "ch", 0] }));
+    await sub.call(["GET", "k"], "$1\r\nv\r\n");
+    await plain.call(["GET", "k"], "$1\r\nv\r\n");
+    await plain.call(["INCR", "n"], ":1\r\n");
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+
+    const view = (rs: L7Record[]) => byTime(rs).map((r) => [req(r).command, req(r).args, r.resp]);
+    const subWant = [
+      ["PING", [], { type: "array", value: ["pong", ""] }],
+      ["UNSUBSCRIBE", ["ch"], { type: "array", value: ["unsubscribe", "ch", 0] }],
+      ["GET", ["k"], { type: "bulk", value: "v" }],
+    ];
+    const plainWant = [
+      ["GET", ["k"], { type: "bulk", value: "v" }],
+      ["INCR", ["n"], { type: "integer", value: 1 }],
+    ];
+    const mine = recordsOf(records, Deno.pid, "client");
+    const server = recordsOf(records, redis.pid, "server");
+    assert.deepEqual(view(mine.filter((r) => r.local_port === sub.localPort)), subWant, "subscriber, client side");
+    assert.deepEqual(view(server.filter((r) => r.remote_port === sub.localPort)), subWant, "subscriber, server side");
+    assert.deepEqual(view(mine.filter((r) => r.local_port === plain.localPort)), plainWant, "plain, client side");
+    assert.deepEqual(view(server.filter((r) => r.remote_port === plain.localPort)), plainWant, "plain, server side");
+    for (const pub of [pub1, pub2]) {
+      assert.deepEqual(view(recordsOf(records, pub.pid, "client")), [
+        ["PUBLISH", ["ch", pub === pub1 ? "m1" : "m2"], { type: "integer", value: 1 }],
+      ]);
+    }
+  } finally {
+    for (const c of conns) c.close();
     await stopAll(redis);
   }
 });

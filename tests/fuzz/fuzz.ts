@@ -23,6 +23,13 @@ export const MAX_EVENT_MS = 200;
 const enc = new TextEncoder();
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!.map((b) => parseInt(b, 16)));
 
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, at), at += p.length;
+  return out;
+}
+
 /** A DNS A query and its answer over TCP (2-byte length prefixes). */
 function dnsPair(id: number, name: string, addr: number[]): [Uint8Array, Uint8Array] {
   const qname = [...name.split(".").flatMap((l) => [l.length, ...enc.encode(l)]), 0];
@@ -75,6 +82,16 @@ export const SEEDS: Record<string, [Uint8Array, Uint8Array][]> = {
     ],
   ],
   dns: [dnsPair(0x1234, "example.test", [10, 1, 2, 3]), dnsPair(0x0001, "a.b.c", [127, 0, 0, 1])],
+  // Preface, SETTINGS, HEADERS (GET http://localhost/) / SETTINGS, HEADERS :status 200, DATA "ok".
+  http2: [[
+    concat(
+      enc.encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+      hex("000000040000000000"),
+      hex("00000e0105000000018286844109"),
+      enc.encode("localhost"),
+    ),
+    hex("000000040000000000" + "000001010400000001" + "88" + "000002000100000001" + "6f6b"),
+  ]],
 };
 
 /** A small deterministic PRNG (mulberry32). */

@@ -31,6 +31,21 @@ Deno.test("OK and ERR responses", () => {
   assert.equal(answer(info)!.info, "Rows matched: 2  Changed: 2  Warnings: 0");
 });
 
+Deno.test("OK info is length-encoded, as servers send it, also without CLIENT_SESSION_TRACK", () => {
+  const msg = "Rows matched: 1  Changed: 0  Warnings: 0";
+  for (const caps of [-1, 0x200 | 0x8000, 0x200 | 0x8000 | 0x800000]) {
+    const s = new Sim();
+    s.state.clientCaps = caps;
+    const r = answer(pkt(1, [0, 0, 0, 2, 0, 0, 0], lenenc(msg.length), msg), query("UPDATE t SET a = a"), s);
+    assert.equal(r!.info, msg, `client capabilities ${caps}`);
+  }
+  // A rest-of-packet info (as documented for clients without session
+  // tracking) whose first byte is no length covering the rest stays whole.
+  const s = new Sim();
+  s.state.clientCaps = 0x200 | 0x8000;
+  assert.equal(answer(pkt(1, [0, 0, 0, 2, 0, 0, 0], msg), query("UPDATE t SET a = a"), s)!.info, msg);
+});
+
 Deno.test("text result sets with and without CLIENT_DEPRECATE_EOF, learned from the packets", () => {
   for (const deprecateEof of [false, true]) {
     const s = new Sim();

@@ -105,14 +105,15 @@ export function parseOk(
   }
   const i = rd.pos;
   if (i < e && (status & 0x4000) === 0) {
-    // With CLIENT_SESSION_TRACK the info is a length-encoded string; before
-    // it, the rest of the packet. Unknown: prefer the length when it fits.
-    const n = sessionTrack !== 0 ? lenenc(b, e) : -1;
-    const info = n >= 0 && rd.pos + n <= e
-      ? text(b, rd.pos, rd.pos + n, max)
-      : sessionTrack === 1
-      ? ""
-      : text(b, i, e, max);
+    // With CLIENT_SESSION_TRACK the info is a length-encoded string, then
+    // the session state. Without it the protocol documents the rest of the
+    // packet, but MySQL and MariaDB servers write a length-encoded string
+    // there too (net_store_data in net_send_ok), and libmysqlclient reads
+    // one: take the length when it covers exactly the rest of the packet.
+    // Unknown: prefer the length when it fits.
+    const n = lenenc(b, e);
+    const fits = n >= 0 && (sessionTrack === 0 ? rd.pos + n === e : rd.pos + n <= e);
+    const info = fits ? text(b, rd.pos, rd.pos + n, max) : sessionTrack === 1 ? "" : text(b, i, e, max);
     if (info !== "") r.info = info;
   }
   return status;

@@ -13,6 +13,11 @@ Scenarios:
   stmt  COM_STMT_PREPARE "SELECT ? + ?", COM_STMT_EXECUTE (2, 40),
         COM_STMT_EXECUTE (-7, NULL), COM_STMT_CLOSE, COM_QUERY "SELECT 1", COM_QUIT
   big   COM_QUERY "SELECT seq, REPEAT('x', 20) FROM mysql.seq_1_to_5000", COM_QUIT
+  late  PREPARE "SELECT ? * 2", print "ready" and wait for a line on stdin
+        (l7trace starts meanwhile), then COM_QUERY "SELECT 1", EXECUTE the old
+        statement (21), PREPARE "SELECT ? + 1" and EXECUTE it (1), COM_QUIT
+  multi (with CLIENT_MULTI_STATEMENTS) DDL, INSERT and UPDATE (OKs with info),
+        then one COM_QUERY of four statements, the last failing; COM_QUIT
 """
 import json
 import socket
@@ -24,7 +29,9 @@ CLIENT_LONG_FLAG = 0x4
 CLIENT_PROTOCOL_41 = 0x200
 CLIENT_TRANSACTIONS = 0x2000
 CLIENT_SECURE_CONNECTION = 0x8000
+CLIENT_MULTI_STATEMENTS = 0x10000
 CLIENT_MULTI_RESULTS = 0x20000
+SERVER_MORE_RESULTS_EXISTS = 0x8
 CLIENT_PLUGIN_AUTH = 0x80000
 
 port, scenario = int(sys.argv[1]), sys.argv[2]
@@ -80,7 +87,12 @@ def err(payload):
 def ok(payload):
     affected, p = lenenc_int(payload, 1)
     insert_id, p = lenenc_int(payload, p)
-    return {"affected_rows": affected, "last_insert_id": insert_id}
+    status = struct.unpack("<H", payload[p : p + 2])[0]
+    out = {"affected_rows": affected, "last_insert_id": insert_id, "more": bool(status & SERVER_MORE_RESULTS_EXISTS)}
+    if p + 4 < len(payload):
+        info, _ = lenenc_str(payload, p + 4)  # length-encoded, as libmysqlclient reads it
+        out["info"] = info.decode()
+    return out
 
 
 def column_type(coldef):
@@ -121,6 +133,7 @@ def result(binary):
         _, row, n = packet()
         total += n
         if is_eof(row):
+            more = bool(struct.unpack("<H", row[3:5])[0] & SERVER_MORE_RESULTS_EXISTS)
             break
         if binary:
             nulls = row[1 : 1 + (ncols + 9) // 8]
@@ -141,7 +154,17 @@ def result(binary):
                     s, p = lenenc_str(row, p)
                     vals.append(s.decode())
         rows.append(vals)
-    return {"columns": ncols, "row_count": len(rows), "rows": rows[:3], "bytes": total}
+    return {"columns": ncols, "row_count": len(rows), "rows": rows[:3], "bytes": total, "more": more}
+
+
+def results():
+    """Reads every result of a response (SERVER_MORE_RESULTS_EXISTS)."""
+    out = []
+    while True:
+        r = result(False)
+        out.append(r)
+        if not r.get("more"):
+            return {"results": out, "bytes": sum(x["bytes"] for x in out)}
 
 
 def login():
@@ -161,6 +184,8 @@ def login():
         | CLIENT_MULTI_RESULTS
         | CLIENT_PLUGIN_AUTH
     )
+    if scenario == "multi":
+        flags |= CLIENT_MULTI_STATEMENTS
     hs = struct.pack("<IIB", flags, 1 << 24, 33) + b"\0" * 23
     hs += b"root\0" + b"\0" + b"mysql_native_password\0"  # empty password: empty auth data
     send(1, hs)
@@ -176,7 +201,34 @@ def emit(**kw):
 
 
 login()
-if scenario == "stmt":
+def prepare(sql):
+    send(0, b"\x16" + sql)
+    _, first, total = packet()
+    assert first[0] == 0, first
+    stmt_id, ncols, nparams = struct.unpack("<IHH", first[1:9])
+    for _ in range(nparams + (1 if nparams else 0) + ncols + (1 if ncols else 0)):
+        total += packet()[2]
+    return stmt_id, total
+
+
+def execute_ints(stmt_id, values):
+    body = struct.pack("<IBI", stmt_id, 0, 1) + bytes((len(values) + 7) // 8) + b"\x01"
+    body += b"".join(bytes([0x08, 0]) for _ in values) + b"".join(struct.pack("<q", v) for v in values)
+    send(0, b"\x17" + body)
+    return dict(result(True), sent=len(body) + 1 + 4)
+
+
+if scenario == "late":
+    old, _ = prepare(b"SELECT ? * 2")
+    print("ready", flush=True)
+    sys.stdin.readline()
+    send(0, b"\x03SELECT 1")
+    emit(command="query", **result(False))
+    emit(command="execute", statement_id=old, **execute_ints(old, [21]))
+    new, nbytes = prepare(b"SELECT ? + 1")
+    emit(command="prepare", statement_id=new, bytes=nbytes)
+    emit(command="execute", statement_id=new, **execute_ints(new, [1]))
+elif scenario == "stmt":
     sql = b"SELECT ? + ?"
     send(0, b"\x16" + sql)
     _, first, total = packet()
@@ -213,6 +265,16 @@ if scenario == "stmt":
 elif scenario == "big":
     send(0, b"\x03SELECT seq, REPEAT('x', 20) FROM mysql.seq_1_to_5000")
     emit(command="query", **result(False))
+elif scenario == "multi":
+    for sql in [
+        "CREATE DATABASE d",
+        "CREATE TABLE d.t (a INT)",
+        "INSERT INTO d.t VALUES (1), (2)",
+        "UPDATE d.t SET a = a + 10",
+        "SELECT 1; SELECT 2, 3 UNION SELECT 4, 5; UPDATE d.t SET a = a; SELECT * FROM d.nosuch",
+    ]:
+        send(0, b"\x03" + sql.encode())
+        emit(command="query", sql=sql, **results())
 else:
     raise SystemExit(f"unknown scenario {scenario}")
 send(0, b"\x01")
