@@ -149,6 +149,7 @@ export async function startNginx(
   serverBody: string,
   files: Record<string, string | Uint8Array> = {},
   tls?: Certificate,
+  listenOptions = "",
 ): Promise<Server> {
   const dir = await Deno.makeTempDir({ prefix: "l7trace-nginx-" });
   const port = freePort();
@@ -175,7 +176,7 @@ http {
   scgi_temp_path ${dir};
   default_type text/plain;
   server {
-    listen 127.0.0.1:${port}${tls ? " ssl" : ""};
+    listen 127.0.0.1:${port}${tls ? " ssl" : ""}${listenOptions ? ` ${listenOptions}` : ""};
     ${tls ? `ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key};` : ""}
     root ${dir}/www;
     ${serverBody}

@@ -11,6 +11,7 @@ import { Stream } from "../common/parser.ts";
 import { errorName, Flag, FrameType, PREFACE, readFrameHeader, readU32 } from "./frame.ts";
 import type { DirState, Http2State, PendingBlock } from "./types.ts";
 import { appendBody, applyHeaders, complete, endHalf, skipBody, streamFor, touch } from "./streams.ts";
+import { HpackDecoder } from "./hpack.ts";
 
 /** A header block (HEADERS + CONTINUATION) larger than this is refused. */
 const MAX_BLOCK_BYTES = 512 * 1024;
@@ -25,18 +26,23 @@ export function loseSync(state: Http2State): void {
 export function parseFrame(state: Http2State, stream: Stream, buf: Uint8Array, tsNs: number, endTsNs: number): number {
   if (buf.length === 0) return 0;
   const fromClient = stream === Stream.Request;
-  if (fromClient && state.preface === 0) {
+  if (fromClient && state.preface !== 1) {
     const n = Math.min(buf.length, PREFACE.length);
     let match = true;
     for (let i = 0; i < n && match; i++) match = buf[i] === PREFACE[i];
     if (match) {
       if (buf.length < PREFACE.length) return 0;
+      // The preface only opens a connection: both sides' tables start empty
+      // and known, even after a reset (the tracker resets before it resumes).
       state.preface = 1;
+      for (const d of state.dirs) d.decoder = new HpackDecoder();
       return PREFACE.length;
     }
-    // No preface: the connection began before capture, the tables are unknown.
-    state.preface = -1;
-    loseSync(state);
+    if (state.preface === 0) {
+      // No preface: the connection began before capture, the tables are unknown.
+      state.preface = -1;
+      loseSync(state);
+    }
   }
   const d = state.dirs[stream];
   if (d.dataLeft > 0 || d.padLeft > 0 || d.discardLeft > 0) return continuePayload(state, d, fromClient, buf);
