@@ -1,0 +1,61 @@
+/**
+ * gRPC end to end (root): a Node server and client (@grpc/grpc-js from
+ * npm) over h2c: unary, server streaming and an error status, both sides.
+ */
+import assert from "node:assert/strict";
+import type { L7Record } from "../../lib/record.ts";
+import { freePort, recordsOf, run, startTracer } from "./harness.ts";
+
+const APP = new URL("./clients/grpc_app.cjs", import.meta.url).pathname;
+const DEPS = "/tmp/l7trace-grpc-deps";
+
+async function grpcModules(): Promise<string> {
+  try {
+    await Deno.stat(`${DEPS}/node_modules/@grpc/grpc-js/package.json`);
+  } catch {
+    await Deno.mkdir(DEPS, { recursive: true });
+    await run("npm", ["install", "--silent", "--no-audit", "--no-fund", "--prefix", DEPS, "@grpc/grpc-js@1.14.7"]);
+  }
+  return `${DEPS}/node_modules`;
+}
+
+interface Grpc {
+  service?: string;
+  method?: string;
+  status?: number;
+  message?: string;
+  request_messages?: number;
+  response_messages?: number;
+}
+
+Deno.test("gRPC over h2c: unary, server streaming and an error status on both sides", async () => {
+  const modules = await grpcModules();
+  const tracer = await startTracer(["http2"]);
+  const app = new Deno.Command("node", { args: [APP, modules, String(freePort())], stdout: "piped" }).spawn();
+  const out = new TextDecoder().decode((await app.output()).stdout).trim().split("\n");
+  const { records } = await tracer.stop();
+  assert.deepEqual(out, ["echo:hi", "n1,n2,n3", "error 5 no such thing"]);
+
+  for (const side of ["client", "server"] as const) {
+    const rs = recordsOf(records, app.pid, side).sort((a, b) => a.ts.localeCompare(b.ts));
+    const view = (r: L7Record) => {
+      const q = r.req as { method: string; path: string; grpc?: Grpc };
+      const p = r.resp as { status: number; grpc?: Grpc };
+      return [
+        q.method,
+        q.path,
+        p.status,
+        q.grpc?.service,
+        q.grpc?.method,
+        p.grpc?.status,
+        p.grpc?.message,
+        p.grpc?.response_messages,
+      ];
+    };
+    assert.deepEqual(rs.map(view), [
+      ["POST", "/demo.Echo/Echo", 200, "demo.Echo", "Echo", 0, "OK", 1],
+      ["POST", "/demo.Echo/Count", 200, "demo.Echo", "Count", 0, "OK", 3],
+      ["POST", "/demo.Echo/Fail", 200, "demo.Echo", "Fail", 5, "no such thing", 0],
+    ], side);
+  }
+});
