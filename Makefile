@@ -10,7 +10,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # Packages to build and run l7trace.
 APT_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make
 # Real servers and clients the end-to-end tests trace.
-APT_TEST := nginx curl python3 procps iproute2 util-linux openssl wrk redis-server redis-tools \
+APT_TEST := nginx curl python3 procps iproute2 util-linux openssl libssl-dev wrk redis-server redis-tools \
 	mariadb-server mariadb-client python3-pymysql postgresql postgresql-contrib \
 	dnsmasq-base unbound dnsutils
 

@@ -9,6 +9,7 @@ import {
   freePort,
   makeCertificate,
   recordsOf,
+  run,
   sleep,
   startNginx,
   startTestHttpServer,
@@ -185,4 +186,26 @@ Deno.test("a library that cannot be probed is reported once, and tracing goes on
     /^l7trace: TLS of \/proc\/\d+\/root.*libssl\.so\.9 is not traced: Cannot attach TLS probes/,
   );
   assert.equal(recordsOf(records, curlPid, "client").length, 1);
+});
+
+Deno.test("a program with OpenSSL linked in statically, started after l7trace, is traced", async () => {
+  const dir = await Deno.makeTempDir();
+  const exe = `${dir}/static_https_get`;
+  const source = new URL("./clients/static_https_get.c", import.meta.url).pathname;
+  // -rdynamic exports OpenSSL's symbols from the executable; no libssl.so is involved.
+  await run("gcc", ["-O2", "-rdynamic", source, "-o", exe, "-Wl,-Bstatic", "-lssl", "-lcrypto", "-Wl,-Bdynamic"]);
+  assert.doesNotMatch(await run("ldd", [exe]), /libssl/);
+  const nginx = await startNginx(`location = /api { return 200 "static ok\\n"; }`, {}, cert);
+  const tracer = await startTracer();
+  // Like a service: it starts, and serves a second later.
+  const child = new Deno.Command(exe, { args: [String(nginx.port), "/api", "1000"], stdout: "piped" }).spawn();
+  const body = new TextDecoder().decode((await child.output()).stdout);
+  const { records, stderr } = await tracer.stop();
+  await nginx.stop();
+  await Deno.remove(dir, { recursive: true });
+  assert.match(body, /static ok/);
+  const mine = recordsOf(records, child.pid, "client");
+  assert.deepEqual(mine.map((r) => [r.comm, r.tls, req(r).path, resp(r).status, resp(r).body]), [
+    ["static_https_ge", true, "/api", 200, "static ok\n"],
+  ], stderr);
 });
