@@ -54,9 +54,13 @@ function openTracer(options: WatchOptions): { shim: Shim; path: string } {
   if (rc === 0) rc = installKernelFilters(shim, f);
   if (rc === 0) rc = shim.l7_attach();
   if (rc !== 0) {
-    const why = lastError(shim);
+    const why = lastError(shim) || `Cannot start the tracer: errno ${-rc}`;
     shim.l7_close();
-    throw new CliError(why || `Cannot start the tracer: errno ${-rc}`);
+    // EMFILE: every map, program and link is a file descriptor.
+    const hint = why.includes("Too many open files")
+      ? ": l7trace needs a few hundred file descriptors; raise the limit (ulimit -n 4096)"
+      : "";
+    throw new CliError(why + hint);
   }
   return { shim, path };
 }

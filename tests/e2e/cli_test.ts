@@ -236,3 +236,30 @@ Deno.test("make binary without a denort says what to set and exits non-zero", as
   assert.equal(bad.code, 1);
   assert.match(new TextDecoder().decode(bad.stderr), /DENORT_BIN=\/nonexistent is not an executable file/);
 });
+
+Deno.test("too low a file-descriptor limit is one line saying what to do, exit 1, nothing left", async () => {
+  const r = await l7trace(["watch", "--json", "--duration", "1"], {}, ["prlimit", "--nofile=64:64"]);
+  assert.equal(r.code, 1, r.stderr);
+  assertOneLine(r.stderr, /Too many open files.*raise the limit \(ulimit -n 4096\)$/);
+  await assertNothingLoaded();
+});
+
+Deno.test("two l7trace instances at once both see the traffic", async () => {
+  const { startTestHttpServer, startTracer } = await import("./harness.ts");
+  const py = await startTestHttpServer();
+  const first = await startTracer();
+  const second = await startTracer();
+  const child = new Deno.Command("curl", { args: ["-s", "-o", "/dev/null", `http://127.0.0.1:${py.port}/hello`] })
+    .spawn();
+  await child.status;
+  const a = await first.stop();
+  const b = await second.stop();
+  await py.stop();
+  for (const run of [a, b]) {
+    assert.equal(run.code, 0);
+    assert.deepEqual(run.records.filter((r) => r.pid === child.pid).map((r) => (r.req as { path: string }).path), [
+      "/hello",
+    ]);
+  }
+  await assertNothingLoaded();
+});
