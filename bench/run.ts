@@ -287,6 +287,73 @@ async function startNginxFromConf(conf: string) {
   };
 }
 
+type Results = Record<string, unknown>;
+
+/** The figures as an aligned table (also what the README shows). */
+export function summaryTable(results: Results): string {
+  const rows: [string, string][] = [];
+  const p = results.pipeline as {
+    rows: { workers: number; records_per_s: number; payload_mb_per_s: number; cpu_us_per_record: number }[];
+  } | undefined;
+  for (const r of p?.rows ?? []) {
+    rows.push([
+      `pipeline, ${r.workers} worker${r.workers > 1 ? "s" : ""}`,
+      `${
+        r.records_per_s.toLocaleString("en")
+      } records/s, ${r.payload_mb_per_s} MB/s, ${r.cpu_us_per_record} µs CPU/record`,
+    ]);
+  }
+  const o = results.overhead as
+    | Record<
+      string,
+      Record<string, { rps: number; p99_ms: number; lost_events?: number; cpu_s_per_1000_records?: number }>
+    >
+    | undefined;
+  for (const [path, m] of Object.entries(o ?? {})) {
+    const ratio = m as unknown as Record<string, number>;
+    rows.push([
+      `nginx ${path}: untraced`,
+      `${m.untraced!.rps.toLocaleString("en")} req/s, p99 ${m.untraced!.p99_ms} ms`,
+    ]);
+    rows.push([
+      `nginx ${path}: --capture-only`,
+      `${m["capture-only"]!.rps.toLocaleString("en")} req/s, p99 ${m["capture-only"]!.p99_ms} ms`,
+    ]);
+    rows.push([
+      `nginx ${path}: traced`,
+      `${m.traced!.rps.toLocaleString("en")} req/s, p99 ${m.traced!.p99_ms} ms, ${
+        m.traced!.cpu_s_per_1000_records
+      } CPU s/1000 records, ${m.traced!.lost_events} lost`,
+    ]);
+    rows.push([
+      `nginx ${path}: traced / untraced, / capture-only`,
+      `${ratio.traced_vs_untraced}, ${ratio.traced_vs_capture_only}`,
+    ]);
+  }
+  const l = results.loss as {
+    rows: { connections: number; rps: number; lost_events: number }[];
+    max_rps_without_loss: number;
+  } | undefined;
+  if (l) {
+    rows.push([
+      "loss sweep (wrk connections: req/s, lost)",
+      l.rows.map((r) => `${r.connections}: ${r.rps.toLocaleString("en")}, ${r.lost_events}`).join("; "),
+    ]);
+    rows.push(["highest rate without loss", `${l.max_rps_without_loss.toLocaleString("en")} req/s`]);
+  }
+  const m = results.memory as Record<string, number> | undefined;
+  if (m) {
+    rows.push(["RSS baseline (after warm-up)", `${m.baseline_rss_mib} MiB`]);
+    rows.push([`RSS with ${m.idle_connections?.toLocaleString("en")} idle connections`, `${m.rss_with_idle_mib} MiB`]);
+    rows.push([
+      `RSS after ${m.short_connections?.toLocaleString("en")} short connections`,
+      `${m.rss_after_churn_mib} MiB`,
+    ]);
+  }
+  const width = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([k, v]) => `| ${k.padEnd(width)} | ${v} |`).join("\n");
+}
+
 function machine() {
   const cpuinfo = Deno.readTextFileSync("/proc/cpuinfo");
   return {
@@ -312,6 +379,8 @@ if (import.meta.main) {
     say(`${name}: ${JSON.stringify(results[name])}`);
   }
   results.seconds = Math.round((Date.now() - started) / 1000);
+  say("");
+  say(summaryTable(results));
   const file = `${ROOT}bench/results/${(results.date as string).slice(0, 10)}.json`;
   await Deno.writeTextFile(file, JSON.stringify(results, null, 2) + "\n");
   say(`wrote ${file} in ${results.seconds} s`);
