@@ -174,6 +174,21 @@ struct {
 	__type(value, struct ssl_sock);
 } ssl_fds SEC(".maps");
 
+/*
+ * Connections user space cannot parse any more (a tunnel after an HTTP
+ * upgrade, a protocol switched to encryption): (tgid, fd) -> connection id.
+ * Looked up only while disable_pending is non-zero, so it costs nothing
+ * most of the time.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct conn_key);
+	__type(value, __u64);
+} disable_reqs SEC(".maps");
+
+__u32 disable_pending = 0;
+
 /* Processes that own announced connections: their exit is broadcast. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -503,7 +518,8 @@ static __always_inline void mark_tls(struct conn_state *c)
 		return;
 	c->flags |= CONN_TLS;
 	if (c->flags & CONN_ANNOUNCED) {
-		c->flags &= ~CONN_ANNOUNCED;
+		/* A new conversation: whatever user space disabled was the old one. */
+		c->flags &= ~(CONN_ANNOUNCED | CONN_DISABLED);
 		c->id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
 	}
 	c->pos[0] = c->pos[1] = 0;
@@ -533,6 +549,16 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 	pos = __sync_fetch_and_add(&c->pos[dir], ret);
 	if (c->flags & CONN_DISABLED)
 		return;
+	if (disable_pending && (c->flags & CONN_ANNOUNCED)) {
+		__u64 *want = bpf_map_lookup_elem(&disable_reqs, &key);
+
+		if (want && *want == c->id) {
+			c->flags |= CONN_DISABLED;
+			bpf_map_delete_elem(&disable_reqs, &key);
+			__sync_fetch_and_add(&disable_pending, -1);
+			return;
+		}
+	}
 	__u32 split = 0;	/* a MySQL header read alone just before this body */
 
 	if (!(c->flags & CONN_ANNOUNCED)) {
@@ -960,6 +986,10 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 
 	if (!c)
 		return 0;
+	if (disable_pending && bpf_map_lookup_elem(&disable_reqs, &key)) {
+		bpf_map_delete_elem(&disable_reqs, &key);
+		__sync_fetch_and_add(&disable_pending, -1);
+	}
 	if (c->flags & CONN_ANNOUNCED) {
 		struct l7_close_event ev = {};
 
@@ -1143,7 +1173,7 @@ int process_exec(void *ctx)
 	struct l7_header ev = {};
 	void *rb;
 
-	if (!exec_events || tgid == self_tgid)
+	if (!exec_events || tgid == self_tgid || !process_wanted(tgid))
 		return 0;
 	fill_header(&ev, L7_EVENT_EXEC, tgid, -1, 0, bpf_ktime_get_ns(), sizeof(ev));
 	rb = bpf_map_lookup_elem(&rings, &ring);

@@ -435,6 +435,22 @@ int l7_conn_alive(__u32 tgid, __s32 fd, __u64 id)
 	return value.id == id;
 }
 
+/*
+ * Ask the kernel to stop sending the data of connection `id` on (tgid, fd):
+ * user space cannot parse it any more. Returns 0 or a negative errno.
+ */
+int l7_disable_conn(__u32 tgid, __s32 fd, __u64 id)
+{
+	struct { __u32 tgid; __s32 fd; } key = { tgid, fd };
+
+	if (!skel)
+		return -EINVAL;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.disable_reqs), &key, &id, BPF_NOEXIST))
+		return -errno;
+	__atomic_fetch_add(&skel->bss->disable_pending, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* Entries in the kernel connection map (for leak checks). */
 int l7_conn_map_entries(void)
 {

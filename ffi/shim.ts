@@ -147,6 +147,7 @@ const SYMBOLS = {
   l7_counters: { parameters: ["buffer", "u32"], result: "i32" },
   l7_conn_map_entries: { parameters: [], result: "i32" },
   l7_conn_alive: { parameters: ["u32", "i32", "u64"], result: "i32" },
+  l7_disable_conn: { parameters: ["u32", "i32", "u64"], result: "i32" },
   l7_attached_count: { parameters: [], result: "i32" },
   l7_abi_version: { parameters: [], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;

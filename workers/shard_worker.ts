@@ -139,6 +139,7 @@ async function live(start: StartLiveMessage): Promise<void> {
     isAlive,
     containerOf: (pid) => containers.of(pid),
     onExit: (pid) => containers.forget(pid),
+    onOpaque: (pid, fd, connId) => void shim.l7_disable_conn(pid, fd, BigInt(connId)),
   }, (protocol, conn, ex) => {
     out.add(protocol, conn, ex);
   });

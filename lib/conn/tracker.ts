@@ -39,6 +39,8 @@ export interface TrackerStats {
   openAtStop: number;
   /** Connections dropped by sweep(): idle and gone from the kernel. */
   idleDropped: number;
+  /** Connections the kernel was asked to stop sending (tunnels, encryption). */
+  disabled: number;
 }
 
 /** Receives each finished exchange with its parser and connection. */
@@ -57,6 +59,8 @@ export interface TrackerOptions {
   onExit?: (pid: number) => void;
   /** The container of a process, for new connections (null: none or unknown). */
   containerOf?: (pid: number) => string | null;
+  /** A connection cannot be parsed any more: stop capturing it (live tracing). */
+  onOpaque?: (pid: number, fd: number, connId: number) => void;
   /**
    * Whether the kernel still has this connection (live tracing). Without
    * it (replay), idle connections are dropped after IDLE_DROP_NS.
@@ -81,6 +85,8 @@ class Connection {
   peers: Map<string, Connection> | null = null;
   /** Ring this connection's events were drained from (replay), else 0. */
   source = 0;
+  /** The parser gave up on the rest of it; the kernel was told. */
+  opaque = false;
   constructor(
     readonly info: ConnectionInfo,
     readonly parser: Parser<unknown>,
@@ -102,6 +108,7 @@ export class Tracker {
     lostBytes: 0,
     openAtStop: 0,
     idleDropped: 0,
+    disabled: 0,
   };
   /** Index, within the batch handleBatch is working on, of the current event. */
   eventIndex = 0;
@@ -501,6 +508,11 @@ export class Tracker {
   #match(conn: Connection): void {
     conn.parser.match(conn.state, this.#out, false);
     this.#emit(conn);
+    if (!conn.opaque && conn.parser.opaque?.(conn.state)) {
+      conn.opaque = true;
+      this.stats.disabled++;
+      this.#options.onOpaque?.(conn.info.pid, conn.info.fd, conn.info.connId);
+    }
   }
 
   #close(connId: number, conn: Connection, ts: number): void {

@@ -255,3 +255,18 @@ Deno.test("under event loss, every reported pair is still its own", async () => 
     );
   }
 });
+
+Deno.test("after an HTTP upgrade the kernel stops sending the tunnel's bytes", async () => {
+  const py = await startTestHttpServer();
+  const tracer = await startTracer(["--pids", String(py.pid)]);
+  const client = await socketClient(["upgrade", "127.0.0.1", String(py.port), "300"]);
+  const { records, stderr } = await tracer.stop();
+  await py.stop();
+  assert.deepEqual(client.lines, ["HTTP/1.1 101 Switching Protocols"]);
+  const mine = records.filter((r) => req(r).path === "/upgrade");
+  assert.deepEqual(mine.map((r) => [r.side, resp(r).status]), [["server", 101]]);
+  // The server's 300 echoes are 600 data events; once the 101 is parsed,
+  // the kernel drops them before they reach a ring.
+  const events = Number(/records, (\d+) events/.exec(stderr)?.[1]);
+  assert.ok(events < 30, `${events} events reached user space`);
+});

@@ -134,4 +134,11 @@ export interface Parser<S> {
    * secrets are never part of a record need not implement it.
    */
   redact?(req: unknown, resp: unknown): void;
+
+  /**
+   * True once the rest of the connection cannot be parsed (a tunnel after
+   * an HTTP upgrade or CONNECT, a switch to encryption the library probes
+   * cannot see through): the kernel is then asked to stop sending it.
+   */
+  opaque?(state: S): boolean;
 }

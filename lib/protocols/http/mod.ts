@@ -76,6 +76,10 @@ export const httpParser: Parser<HttpState> = {
 
   summarize,
   redact,
+
+  opaque(state) {
+    return state.upgraded;
+  },
 };
 
 const SECRET_HEADERS = ["authorization", "proxy-authorization", "cookie", "set-cookie"];

@@ -93,4 +93,8 @@ export const mysqlParser: Parser<MysqlState> = {
   },
 
   summarize,
+
+  opaque(state) {
+    return state.phase === Phase.Opaque;
+  },
 };

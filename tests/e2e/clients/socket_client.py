@@ -5,6 +5,7 @@ Usage:
   socket_client.py vectored HOST PORT   one request with sendmsg/recvmsg, one with writev/readv
   socket_client.py reuse HOST PORT N    N connections in turn, each GET /echo?id=i then close
                                         (the fd number is reused every time)
+  socket_client.py upgrade HOST PORT N  GET /upgrade, then N raw 1 KiB messages echoed back
   socket_client.py burst HOST PORT N R  R rounds on one connection: N pipelined GET /e?id=i
                                         in one write, then read every reply; then 10
                                         paced requests (id 1000000+k), 50 ms apart,
@@ -64,6 +65,23 @@ def reuse(host, port, count):
         s.close()
 
 
+def upgrade(host, port, count):
+    s = socket.create_connection((host, port))
+    s.sendall(b"GET /upgrade HTTP/1.1\r\nHost: up\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    time.sleep(0.3)  # like an application starting to talk after the switch
+    payload = b"x" * 1024
+    for _ in range(count):
+        s.sendall(payload)
+        got = b""
+        while len(got) < len(payload):
+            got += s.recv(65536)
+    print(head.split(b"\r\n")[0].decode())
+    s.close()
+
+
 def burst(host, port, count, rounds):
     s = socket.create_connection((host, port))
     rest = b""
@@ -101,5 +119,7 @@ if __name__ == "__main__":
         vectored(host, port)
     elif mode == "reuse":
         reuse(host, port, int(sys.argv[4]))
+    elif mode == "upgrade":
+        upgrade(host, port, int(sys.argv[4]))
     elif mode == "burst":
         burst(host, port, int(sys.argv[4]), int(sys.argv[5]))

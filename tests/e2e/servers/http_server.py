@@ -2,7 +2,7 @@
 """HTTP/1.1 keep-alive test server for l7trace's end-to-end tests.
 
 Usage: http_server.py PORT [BIND [CERT KEY]]   (with CERT and KEY: HTTPS)
-Routes: /hello, /chunked, /big (1 MiB), /big4 (4 MiB in one write), /nocontent (204), /echo?id=N,
+Routes: /hello, /upgrade (101, then a raw echo), /chunked, /big (1 MiB), /big4 (4 MiB in one write), /nocontent (204), /echo?id=N,
 and PUT/POST/PATCH/DELETE on any path (reply names method, path, body size).
 """
 import sys
@@ -45,6 +45,19 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path == "/echo":
             ident = parse_qs(url.query).get("id", ["none"])[0]
             self.send_body(200, ("id=" + ident).encode())
+        elif url.path == "/upgrade":
+            # Switch to a raw echo protocol, like a WebSocket would.
+            self.send_response(101)
+            self.send_header("Upgrade", "echo")
+            self.send_header("Connection", "Upgrade")
+            self.end_headers()
+            self.wfile.flush()
+            while True:
+                data = self.connection.recv(65536)
+                if not data:
+                    break
+                self.connection.sendall(data)
+            self.close_connection = True
         elif url.path == "/chunked":
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
