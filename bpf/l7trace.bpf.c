@@ -24,6 +24,7 @@
 #define EINPROGRESS 115
 #define MAX_IOVECS 1024
 #define WAKEUP_BYTES (64 * 1024)
+#define MAX_MMSG 32	/* datagrams of one sendmmsg/recvmmsg call, as tail calls allow */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -122,6 +123,10 @@ struct io_args {
 	__u8 is_udp;
 	__u8 in_ssl;	/* ciphertext I/O inside an SSL_read/SSL_write call */
 	__u8 tls_plain;	/* plaintext handed over by the TLS library */
+	__u16 mmsg_next;	/* sendmmsg/recvmmsg: index of the next datagram */
+	__u16 mmsg_count;	/* ... and how many the call moved */
+	__u32 _pad;
+	__u64 mmsg_base;	/* ... and the user's mmsghdr array */
 };
 
 struct {
@@ -708,16 +713,16 @@ struct mmsghdr_user {
 };
 
 /*
- * sendmmsg/recvmmsg: reduce to the first datagram, like a sendmsg. Later
- * datagrams of the same call are not seen (a resolver's AAAA query after
- * its A query): their replies then have no query and are dropped, never
- * mis-paired. Returns its length, or 0.
+ * sendmmsg/recvmmsg: reduce datagram a->mmsg_next of the call to one
+ * iovec syscall. finish_io then tail-calls itself for the next one, so every
+ * datagram (up to MAX_MMSG) is its own data event, with one copy of the
+ * data path in the program. Returns its length, or 0.
  */
-static __always_inline long first_mmsg(struct io_args *a)
+static __always_inline long next_mmsg(struct io_args *a)
 {
 	struct mmsghdr_user m;
 
-	if (bpf_probe_read_user(&m, sizeof(m), (void *)a->ptr))
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)(a->mmsg_base + a->mmsg_next * sizeof(m))))
 		return 0;
 	a->ptr = (__u64)m.hdr.msg_iov;
 	a->count = m.hdr.msg_iovlen;
@@ -752,7 +757,35 @@ static __always_inline void save_io(__s32 fd, __u64 ptr, __u64 cnt, __u64 addr,
 	bpf_map_update_elem(&active, &pid_tgid, &a, BPF_ANY);
 }
 
-static __always_inline void finish_io(long ret)
+/*
+ * The data path is verified once per program that contains it, and it is
+ * large. Every sys_exit_* program is therefore a stub that tail-calls one
+ * shared program (and every SSL return probe another), so the kernel
+ * verifies the data path twice at load instead of some twenty times.
+ */
+int tail_exit_io(struct trace_event_raw_sys_exit *ctx);
+int tail_ssl_exit(struct pt_regs *ctx);
+
+/* A prog array serves one program type: one for tracepoints, one for uprobes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, int(void *));
+} tp_tails SEC(".maps") = {
+	.values = { [0] = (void *)&tail_exit_io },
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, int(void *));
+} uprobe_tails SEC(".maps") = {
+	.values = { [0] = (void *)&tail_ssl_exit },
+};
+
+static __always_inline void finish_io(void *ctx, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct io_args *a = bpf_map_lookup_elem(&active, &pid_tgid);
@@ -772,8 +805,13 @@ static __always_inline void finish_io(long ret)
 	}
 	if (!a->is_sock || ret <= 0)
 		goto out;
-	if (a->kind == IO_MMSG) {
-		ret = first_mmsg(a);
+	if (a->kind == IO_MMSG || a->mmsg_count) {
+		if (!a->mmsg_count) {
+			a->mmsg_base = a->ptr;
+			a->mmsg_count = ret < MAX_MMSG ? ret : MAX_MMSG;
+		}
+		ret = next_mmsg(a);
+		a->mmsg_next++;
 	} else if (a->kind == IO_MSG) {
 		if (bpf_probe_read_user(&m, sizeof(m), (void *)a->ptr))
 			goto out;
@@ -787,6 +825,10 @@ static __always_inline void finish_io(long ret)
 		a->ts = bpf_ktime_get_ns();
 	if (ret > 0)
 		handle_data(a, ret);
+	if (a->mmsg_count && a->mmsg_next < a->mmsg_count) {
+		/* The next datagram: this program again, from the top. */
+		bpf_tail_call(ctx, &tp_tails, 0);
+	}
 out:
 	bpf_map_delete_elem(&active, &pid_tgid);
 }
@@ -827,38 +869,10 @@ int sock_recv_length(struct trace_event_raw_sock_msg_length *ctx)
 	return 0;
 }
 
-/*
- * The data path is verified once per program that contains it, and it is
- * large. Every sys_exit_* program is therefore a stub that tail-calls one
- * shared program (and every SSL return probe another), so the kernel
- * verifies the data path twice at load instead of some twenty times.
- */
-int tail_exit_io(struct trace_event_raw_sys_exit *ctx);
-int tail_ssl_exit(struct pt_regs *ctx);
-
-/* A prog array serves one program type: one for tracepoints, one for uprobes. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__array(values, int(void *));
-} tp_tails SEC(".maps") = {
-	.values = { [0] = (void *)&tail_exit_io },
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__array(values, int(void *));
-} uprobe_tails SEC(".maps") = {
-	.values = { [0] = (void *)&tail_ssl_exit },
-};
-
 SEC("tracepoint")
 int tail_exit_io(struct trace_event_raw_sys_exit *ctx)
 {
-	finish_io(ctx->ret);
+	finish_io(ctx, ctx->ret);
 	return 0;
 }
 

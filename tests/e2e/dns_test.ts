@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
 import type { DnsAnswer, DnsQuery, DnsReply } from "../../lib/protocols/dns/mod.ts";
-import { recordsOf, type Server, startTracer } from "./harness.ts";
+import { recordsOf, run, type Server, startTracer } from "./harness.ts";
 import { byTime, runClient, startDnsmasq, stopAll } from "./daemons.ts";
 
 const req = (r: L7Record) => r.req as DnsQuery;
@@ -310,5 +310,35 @@ Deno.test("l7trace watch dns --host example.test keeps that name and names under
     assert.deepEqual(seen(recordsOf(records, dns.pid, "server")), want);
   } finally {
     await stopAll(dns);
+  }
+});
+
+Deno.test("sendmmsg and recvmmsg: every datagram of one call is its own exchange", async () => {
+  const dir = await Deno.makeTempDir();
+  const exe = `${dir}/mmsg_dns`;
+  await run("gcc", ["-O2", new URL("./clients/mmsg_dns.c", import.meta.url).pathname, "-o", exe]);
+  let dns;
+  try {
+    dns = await startDnsmasq(RECORDS);
+    const tracer = await startTracer(["dns"]);
+    const names = ["host.test", "rec.test", "alias.test", "nowhere.test"];
+    const client = await runClient(exe, [String(dns.port), ...names]);
+    const { records } = await tracer.stop();
+    assert.equal(client.code, 0, client.stderr);
+    const answered = client.stdout.trim().split("\n").map((l) => Number(l.split(" ")[0])).sort();
+    assert.deepEqual(answered, [0x1000, 0x1001, 0x1002, 0x1003]);
+    const mine = byTime(records.filter((r) => r.pid === client.pid && r.side === "client"));
+    assert.deepEqual(
+      mine.map((r) => [req(r).id, req(r).questions[0]!.name, (r.resp as { rcode: string }).rcode]).sort(),
+      [
+        [0x1000, "host.test", "NOERROR"],
+        [0x1001, "rec.test", "NOERROR"],
+        [0x1002, "alias.test", "NOERROR"],
+        [0x1003, "nowhere.test", "NXDOMAIN"],
+      ],
+    );
+  } finally {
+    await stopAll(dns);
+    await Deno.remove(dir, { recursive: true });
   }
 });
