@@ -7,9 +7,33 @@ const grpc = require(process.argv[2] + "/@grpc/grpc-js");
 const port = Number(process.argv[3]);
 const raw = { serialize: (b) => b, deserialize: (b) => b };
 const service = {
-  Echo: { path: "/demo.Echo/Echo", requestStream: false, responseStream: false, requestSerialize: raw.serialize, requestDeserialize: raw.deserialize, responseSerialize: raw.serialize, responseDeserialize: raw.deserialize },
-  Count: { path: "/demo.Echo/Count", requestStream: false, responseStream: true, requestSerialize: raw.serialize, requestDeserialize: raw.deserialize, responseSerialize: raw.serialize, responseDeserialize: raw.deserialize },
-  Fail: { path: "/demo.Echo/Fail", requestStream: false, responseStream: false, requestSerialize: raw.serialize, requestDeserialize: raw.deserialize, responseSerialize: raw.serialize, responseDeserialize: raw.deserialize },
+  Echo: {
+    path: "/demo.Echo/Echo",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: raw.serialize,
+    requestDeserialize: raw.deserialize,
+    responseSerialize: raw.serialize,
+    responseDeserialize: raw.deserialize,
+  },
+  Count: {
+    path: "/demo.Echo/Count",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: raw.serialize,
+    requestDeserialize: raw.deserialize,
+    responseSerialize: raw.serialize,
+    responseDeserialize: raw.deserialize,
+  },
+  Fail: {
+    path: "/demo.Echo/Fail",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: raw.serialize,
+    requestDeserialize: raw.deserialize,
+    responseSerialize: raw.serialize,
+    responseDeserialize: raw.deserialize,
+  },
 };
 const server = new grpc.Server();
 server.addService(service, {
@@ -24,13 +48,17 @@ server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), a
   if (err) throw err;
   const Client = grpc.makeGenericClientConstructor(service, "Echo");
   const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const unary = (m, req) => new Promise((res) => client[m](req, (e, r) => res(e ? `error ${e.code} ${e.details}` : r.toString())));
+  const unary = (m, req) =>
+    new Promise((res) => client[m](req, (e, r) => res(e ? `error ${e.code} ${e.details}` : r.toString())));
   console.log(await unary("Echo", Buffer.from("hi")));
   await new Promise((res) => {
     const got = [];
     const s = client.Count(Buffer.from("go"));
     s.on("data", (d) => got.push(d.toString()));
-    s.on("end", () => { console.log(got.join(",")); res(); });
+    s.on("end", () => {
+      console.log(got.join(","));
+      res();
+    });
   });
   console.log(await unary("Fail", Buffer.from("x")));
   client.close();
