@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseBytes, parseCommandLine } from "./args.ts";
+import { parseBytes, parseCommandLine, type WatchOptions } from "./args.ts";
 import { CliError } from "./errors.ts";
 
 function usage(args: string[]): string {
@@ -13,81 +13,46 @@ function usage(args: string[]): string {
   throw new Error(`${args.join(" ")} was accepted`);
 }
 
+/** What `l7trace watch` alone means, on a 2-CPU machine. */
+const DEFAULT_OPTIONS: WatchOptions = {
+  output: "table",
+  durationSec: null,
+  workers: 2,
+  maxBodyBytes: 1024,
+  maxCaptureBytes: 256 * 1024,
+  ringBytes: 8 * 1024 * 1024,
+  savePath: null,
+  fromPath: null,
+  tls: true,
+  protocol: null,
+  filters: { pids: [], comms: [], localPorts: [], remotePorts: [], remoteAddrs: [], side: "all" },
+  recordFilter: { protocol: null, values: {}, minLatencyMs: null, minReqBytes: null, minRespBytes: null },
+  stat: null,
+  captureOnly: false,
+  statsIntervalSec: 10,
+  redact: false,
+};
+
 Deno.test("parseCommandLine gives watch its defaults", () => {
-  assert.deepEqual(parseCommandLine(["watch"], 2), {
-    command: "watch",
-    options: {
-      output: "table",
-      durationSec: null,
-      workers: 2,
-      maxBodyBytes: 1024,
-      maxCaptureBytes: 256 * 1024,
-      ringBytes: 8 * 1024 * 1024,
-      savePath: null,
-      fromPath: null,
-      tls: true,
-      protocol: null,
-      filters: {
-        pids: [],
-        comms: [],
-        localPorts: [],
-        remotePorts: [],
-        remoteAddrs: [],
-        side: "all",
-      },
-      recordFilter: { protocol: null, values: {}, minLatencyMs: null, minReqBytes: null, minRespBytes: null },
-      stat: null,
-      captureOnly: false,
-      statsIntervalSec: 10,
-      redact: false,
-    },
-  });
+  assert.deepEqual(parseCommandLine(["watch"], 2), { command: "watch", options: DEFAULT_OPTIONS });
 });
 
 Deno.test("parseCommandLine reads every watch flag", () => {
   const cmd = parseCommandLine(
-    [
-      "watch",
-      "--json",
-      "--duration",
-      "2.5",
-      "--workers",
-      "3",
-      "--max-body-bytes",
-      "10",
-      "--max-capture-bytes",
-      "64K",
-      "--ring-size",
-      "1M",
-    ],
+    ["watch", "--json", "--duration", "2.5", "--workers", "3", "--max-body-bytes", "10"]
+      .concat(["--max-capture-bytes", "64K", "--ring-size", "1M"]),
     8,
   );
   assert.deepEqual(cmd, {
     command: "watch",
     options: {
+      ...DEFAULT_OPTIONS,
       output: "json",
       durationSec: 2.5,
       workers: 3,
       maxBodyBytes: 10,
       maxCaptureBytes: 65536,
       ringBytes: 1048576,
-      savePath: null,
-      fromPath: null,
-      tls: true,
-      protocol: null,
-      filters: {
-        pids: [],
-        comms: [],
-        localPorts: [],
-        remotePorts: [],
-        remoteAddrs: [],
-        side: "all",
-      },
-      recordFilter: { protocol: null, values: {}, minLatencyMs: null, minReqBytes: null, minRespBytes: null },
-      stat: null,
-      captureOnly: false,
-      statsIntervalSec: 10,
-      redact: false,
     },
   });
   assert.equal(
