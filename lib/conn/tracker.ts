@@ -434,8 +434,12 @@ export class Tracker {
         conn.requestDirection === Direction.Send ? Direction.Recv : Direction.Send
       ]!;
       respBuf.reset(respBuf.expected);
+      // Every response byte from here on answers this request or a later
+      // one: the response stream starts exactly here. Skipping to the next
+      // plausible frame could pair a fragment with this request; a head
+      // that does not parse desyncs instead.
       conn.seeking[Stream.Request] = false;
-      conn.seeking[Stream.Response] = true;
+      conn.seeking[Stream.Response] = false;
       this.#pump(conn, conn.requestDirection, Stream.Request);
     } else if (at > 0 || buf.length > MAX_START_LINE) {
       conn.candidate = false;

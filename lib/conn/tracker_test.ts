@@ -284,3 +284,18 @@ Deno.test("Tracker.sweep without a kernel (replay) drops connections idle for te
   assert.equal(t.sweep(), 2);
   assert.equal(t.size, 1);
 });
+
+Deno.test("Tracker never skips a bad response head to pair a later frame with the request", () => {
+  const seen: Seen[] = [];
+  const t = new Tracker({ maxBodyBytes: 64 }, (_p, conn, ex) => seen.push({ conn, ex }));
+  const w = new EventWriter();
+  const c = { connId: 1, tgid: 1, fd: 3 };
+  const q = "*1\r\n$4\r\nPING\r\n", r = "*2147483648\r\n$5\r\nhello\r\n";
+  w.open(c, 1, { role: Role.Client, protocol: 2 });
+  w.data(c, 10, Direction.Send, 0, q, 0);
+  w.data(c, 20, Direction.Recv, 0, r, q.length);
+  w.close(c, 30, q.length, r.length);
+  t.handleBatch(w.bytes, w.bytes.length);
+  assert.deepEqual(seen, [], "a claimed 2^31-element array is no reply, and 'hello' is not PING's");
+  assert.equal(t.stats.invalidFrames, 1);
+});

@@ -11,6 +11,8 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** A running l7trace. */
 export interface Tracer {
+  /** The l7trace process. */
+  pid: number;
   /** Stops l7trace with SIGINT; resolves with its records and stderr. */
   stop(): Promise<{ records: L7Record[]; stderr: string; code: number }>;
 }
@@ -45,6 +47,7 @@ export async function startTracer(args: string[] = []): Promise<Tracer> {
     }
   })();
   return {
+    pid: child.pid,
     async stop() {
       // Let the last events reach user space before stopping.
       await sleep(300);

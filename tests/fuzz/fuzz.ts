@@ -30,6 +30,24 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** A PostgreSQL simple query and its one-row answer, built message by message. */
+function pgPair(sql: string): [Uint8Array, Uint8Array] {
+  const msg = (tag: string, body: number[]) => {
+    const len = body.length + 4;
+    return [tag.charCodeAt(0), len >>> 24, (len >> 16) & 0xff, (len >> 8) & 0xff, len & 0xff, ...body];
+  };
+  const i32 = (n: number) => [n >>> 24 & 0xff, n >> 16 & 0xff, n >> 8 & 0xff, n & 0xff];
+  const i16 = (n: number) => [n >> 8 & 0xff, n & 0xff];
+  const field = [...enc.encode("?column?"), 0, ...i32(0), ...i16(0), ...i32(23), ...i16(4), ...i32(-1), ...i16(0)];
+  const answer = [
+    ...msg("T", [...i16(1), ...field]),
+    ...msg("D", [...i16(1), ...i32(1), 0x31]),
+    ...msg("C", [...enc.encode("SELECT 1"), 0]),
+    ...msg("Z", [0x49]),
+  ];
+  return [Uint8Array.from(msg("Q", [...enc.encode(sql), 0])), Uint8Array.from(answer)];
+}
+
 /** A DNS A query and its answer over TCP (2-byte length prefixes). */
 function dnsPair(id: number, name: string, addr: number[]): [Uint8Array, Uint8Array] {
   const qname = [...name.split(".").flatMap((l) => [l.length, ...enc.encode(l)]), 0];
@@ -72,15 +90,7 @@ export const SEEDS: Record<string, [Uint8Array, Uint8Array][]> = {
     [hex("0100000001"), new Uint8Array(0)],
     [hex("0e00000003696e7365727420696e746f2074"), hex("0700000100010002000000")],
   ],
-  pgsql: [
-    [
-      enc.encode("Q\x00\x00\x00\x0dselect 1\x00"),
-      hex(
-        "54000000210001" + "3f636f6c756d6e3f000000000000000000001700040000ffffff0000" + "440000000b00010000000131" +
-          "430000000d53454c4543542031005a0000000549",
-      ),
-    ],
-  ],
+  pgsql: [pgPair("select 1")],
   dns: [dnsPair(0x1234, "example.test", [10, 1, 2, 3]), dnsPair(0x0001, "a.b.c", [127, 0, 0, 1])],
   // Preface, SETTINGS, HEADERS (GET http://localhost/) / SETTINGS, HEADERS :status 200, DATA "ok".
   http2: [[
