@@ -227,10 +227,16 @@ Deno.test("hostile bytes: l7trace stays up, bounded and exact; curl's requests b
       send(redis.port, [redisCommand], { readMs: 1000 }),
       send(mysql.port, [mysqlQuery], { readMs: 1000 }),
     ]);
-    // Well-formed requests all along, from other processes.
+    // Well-formed requests from other processes all along: at least 40,
+    // and until every hostile connection is over.
     const curls: { pid: number; status: string }[] = [];
+    let hostileDone = false;
+    const over = () => hostileDone = true;
+    hostile.then(over, over);
     const good = (async () => {
-      for (let i = 0; i < 40; i++) curls.push(await curl(`http://127.0.0.1:${port}/ok?n=${i}`));
+      while (curls.length < 40 || !hostileDone) {
+        curls.push(await curl(`http://127.0.0.1:${port}/ok?n=${curls.length}`));
+      }
     })();
     const [sent] = await Promise.all([hostile, good]);
     const [rnd, many, long, chunkMax, chunkHalf, slowly, redisConn, mysqlConn] = sent;
@@ -243,7 +249,8 @@ Deno.test("hostile bytes: l7trace stays up, bounded and exact; curl's requests b
     assert.equal(code, 0, stderr);
     // deno-lint-ignore no-console
     console.log(
-      `hostile: l7trace RSS peaked at ${(rssPeak / (1 << 20)).toFixed(1)} MiB; ${stderr.trim().split("\n").pop()}`,
+      `hostile: ${curls.length} curls; l7trace RSS peaked at ${(rssPeak / (1 << 20)).toFixed(1)} MiB; ` +
+        stderr.trim().split("\n").pop(),
     );
     // Baseline is ~120 MiB (V8, two workers, two 8 MiB rings). A parser
     // that believed a claimed length (2^31 Redis elements, 2^64 chunk
@@ -255,7 +262,7 @@ Deno.test("hostile bytes: l7trace stays up, bounded and exact; curl's requests b
     assert.ok(Number(summary[1]) > 0, `invalid frames: ${summary[0]}`);
 
     // curl: every request, both sides, exactly.
-    assert.equal(curls.length, 40);
+    assert.ok(curls.length >= 40);
     curls.forEach(({ pid, status }, i) => {
       assert.equal(status, "200");
       const [c, ...more] = records.filter((r) => r.pid === pid);

@@ -164,6 +164,7 @@ Deno.test("100,000 short connections: each reported once, the kernel map drains,
     assert.equal(code, 0, stderr);
 
     // The figures, for the record.
+    // deno-lint-ignore no-console
     console.log(
       `storm: ${REQUESTS} requests in ${loadSeconds.toFixed(1)} s, ${total} records; l7trace RSS ` +
         `${MiB(rssBefore)} before, ${MiB(rssPeak)} peak, ${MiB(rssAfter)} after (growth ${MiB(rssAfter - rssBefore)})`,

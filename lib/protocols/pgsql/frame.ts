@@ -17,13 +17,6 @@ import { BACKEND, CANCEL_CODE, FRONTEND, GSS_CODE, MAX_STARTUP, SSL_CODE, u32, v
 
 const D = 0x44, d = 0x64, N = 0x4e, S = 0x53, G = 0x47, TLS_HANDSHAKE = 0x16;
 
-/** Progress tag of a TLS record being skipped (no message type byte is this large). */
-const TLS_RECORD = 0x100;
-/** TLS record content types: change_cipher_spec (20) to heartbeat (24). */
-const TLS_FIRST_TYPE = 20, TLS_LAST_TYPE = 24;
-/** Largest TLS record: 5-byte header and 2^14 + 2048 bytes of TLS 1.2 ciphertext. */
-const MAX_TLS_RECORD = 5 + (1 << 14) + 2048;
-
 /** Extra bytes kept beyond maxBodyBytes for names, formats and lengths. */
 const KEEP_SLACK = 4096;
 
@@ -185,9 +178,7 @@ function parseRequest(
   } else {
     // A TLS ClientHello after an SSLRequest whose answer we have not seen.
     if (tag === TLS_HANDSHAKE && s.negotiating === 1) {
-      s.encrypted = s.tls = true;
-      s.cipher |= 1 << Stream.Request;
-      return walkTls(s, Stream.Request, buf, tsNs, endTsNs);
+      return (s.encrypted = true), len;
     }
     if (!FRONTEND[tag]) return -1;
     if (len < 5) return 0;
@@ -214,20 +205,8 @@ function parseResponse(
   if (s.negotiating !== 0) {
     // The one-byte answer to SSLRequest/GSSENCRequest.
     if (tag === N) return (s.negotiating = 0), 1;
-    if (tag === S && s.negotiating === 1) {
-      // TLS: both streams carry records until plaintext may follow them
-      // (the request stream's already do if a ClientHello came first).
-      s.negotiating = 0;
-      s.cipher |= (s.tls ? 0 : 1 << Stream.Request) | (1 << Stream.Response);
-      s.encrypted = s.tls = true;
-      return 1;
-    }
     if (tag === S || tag === G) {
-      s.negotiating = 0;
-      s.encrypted = true;
-      s.tls = false;
-      s.cipher = (1 << Stream.Request) | (1 << Stream.Response);
-      return len;
+      return (s.negotiating = 0), (s.encrypted = true), len;
     }
     s.negotiating = 0;
   }
@@ -249,61 +228,8 @@ export function parseFrame(
   tsNs: number,
   endTsNs: number,
 ): number {
-  if (s.cipher & (1 << stream)) return s.tls ? walkTls(s, stream, buf, tsNs, endTsNs) : buf.length;
+  if (s.encrypted) return buf.length;
   return stream === Stream.Request ? parseRequest(s, buf, tsNs, endTsNs) : parseResponse(s, buf, tsNs, endTsNs);
-}
-
-/**
- * A stream after the server accepted TLS: skip one TLS record by its
- * header, or, where a record would start, recognize the first message of
- * the plaintext (StartupMessage from the client; any backend message from
- * the server) and parse PostgreSQL from there on. TLS content types (20 to
- * 24) are no valid first byte of either, so the two cannot be confused.
- */
-function walkTls(
-  s: PgsqlState,
-  stream: Stream,
-  buf: Uint8Array,
-  tsNs: number,
-  endTsNs: number,
-): number {
-  const isReq = stream === Stream.Request;
-  const p = isReq ? s.fe : s.be;
-  if (p.tag === TLS_RECORD) {
-    const n = Math.min(buf.length, p.total - p.got);
-    p.got += n;
-    p.lastNs = endTsNs;
-    if (p.got === p.total) resetProgress(p);
-    return n;
-  }
-  const len = buf.length;
-  if (len === 0) return 0;
-  const t = buf[0]!;
-  if (t >= TLS_FIRST_TYPE && t <= TLS_LAST_TYPE) {
-    if (len < 5) return 0;
-    const total = 5 + ((buf[3]! << 8) | buf[4]!);
-    if (buf[1] !== 3 || total > MAX_TLS_RECORD) return -1;
-    if (total <= len) return total;
-    p.tag = TLS_RECORD;
-    p.total = total;
-    p.got = len;
-    p.startNs = tsNs;
-    p.lastNs = endTsNs;
-    return len;
-  }
-  if (isReq) {
-    if (t !== 0) return -1;
-    if (len < 8) return 0;
-    const code = u32(buf, 4);
-    if (code >>> 16 !== 3 || !validUntagged(u32(buf, 0), code)) return -1;
-    s.startup = true;
-  } else {
-    if (!BACKEND[t]) return -1;
-    if (len < 5) return 0;
-    if (!validLength(1, t, u32(buf, 1))) return -1;
-  }
-  s.cipher &= ~(1 << stream);
-  return isReq ? parseRequest(s, buf, tsNs, endTsNs) : parseResponse(s, buf, tsNs, endTsNs);
 }
 
 /** {@linkcode Parser.skip}: lost bytes inside a message are absorbed. */
@@ -313,18 +239,9 @@ export function skip(
   len: number,
   tsNs: number,
 ): boolean {
-  if (len === 0) return true;
+  if (s.encrypted || len === 0) return true;
   const isReq = stream === Stream.Request;
   const p = isReq ? s.fe : s.be;
-  if (s.cipher & (1 << stream)) {
-    // GSS: opaque to the end. TLS: bytes lost inside a record keep the walk in step.
-    if (!s.tls) return true;
-    if (p.tag !== TLS_RECORD || len > p.total - p.got) return false;
-    p.got += len;
-    p.lastNs = tsNs;
-    if (p.got === p.total) resetProgress(p);
-    return true;
-  }
   if (p.tag >= 0 && len <= p.total - p.got) {
     p.got += len;
     p.lost = true;

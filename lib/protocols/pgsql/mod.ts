@@ -8,10 +8,7 @@
  * Startup, authentication (password and SASL included), SSL/GSS
  * negotiation, Terminate, lone Syncs and asynchronous messages (notices,
  * notifications, parameter changes) produce no records. After the server
- * accepts TLS, each stream's TLS records are skipped by their lengths until
- * PostgreSQL messages follow (the plaintext that l7trace reads at the TLS
- * library continues the stream after the handshake); after GSS encryption
- * the connection's bytes are skipped.
+ * accepts TLS or GSS encryption, the connection's bytes are skipped.
  *
  * Large results are consumed as they arrive: DataRows are counted, never
  * kept. Answers are checked against what each request can get, in order;
@@ -58,8 +55,6 @@ export const pgsqlParser: Parser<PgsqlState> = {
       startup: true,
       negotiating: 0,
       encrypted: false,
-      cipher: 0,
-      tls: false,
       open: null,
       unsealed: null,
       last: null,
@@ -96,11 +91,11 @@ export const pgsqlParser: Parser<PgsqlState> = {
   findBoundary(state, stream, buf, from) {
     if (stream === Stream.Request) {
       resetProgress(state.fe);
-      return state.cipher & (1 << Stream.Request) ? -1 : findRequestStart(buf, from);
+      return state.encrypted ? -1 : findRequestStart(buf, from);
     }
     resetProgress(state.be);
     resetFold(state);
-    return state.cipher & (1 << Stream.Response) ? -1 : findResponseStart(buf, from, state.negotiating !== 0);
+    return state.encrypted ? -1 : findResponseStart(buf, from, state.negotiating !== 0);
   },
 
   parseFrame,

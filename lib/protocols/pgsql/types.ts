@@ -167,18 +167,8 @@ export interface PgsqlState {
   startup: boolean;
   /** An SSLRequest (1) or GSSENCRequest (2) awaits its one-byte answer. */
   negotiating: number;
-  /** The server accepted TLS or GSS encryption. */
+  /** The server accepted TLS or GSS encryption: every later byte is opaque. */
   encrypted: boolean;
-  /**
-   * Streams still carrying ciphertext, bit `1 << Stream`. TLS records are
-   * walked by their headers: when l7trace reads the plaintext at the TLS
-   * library, the kernel continues the same stream with it after the
-   * handshake, so a PostgreSQL message where the next record header would
-   * be ends that stream's ciphertext. GSS-encrypted streams stay opaque.
-   */
-  cipher: number;
-  /** The accepted encryption is TLS (its records can be walked). */
-  tls: boolean;
   /** Frontend messages not yet closed by an Execute, Sync, Query or FunctionCall. */
   open: Segment | null;
   /** The last Execute segment while a Sync right after it may still join it. */
