@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a Node program whose results are its output
 // A gRPC server and client in one Node process for l7trace's end-to-end
 // tests, with @grpc/grpc-js and raw-buffer messages (no .proto needed).
 // Usage: node grpc_app.cjs MODULES_DIR PORT
