@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { usageError } from "./errors.ts";
 import { type KernelFilters, parseKernelFilters } from "./kernel_filters.ts";
-import { filterHelp, protocolFilterFlags, protocolNames } from "../protocols/registry.ts";
+import { filterHelp, PROTOCOL_ALIASES, protocolFilterFlags, protocolNames } from "../protocols/registry.ts";
 import { buildRecordFilter, type RecordFilterSpec } from "../record_filter.ts";
 import { checkSort, parseGroupBy } from "../stat/mod.ts";
 
@@ -68,7 +68,7 @@ export function helpText(): string {
 Usage: l7trace watch [PROTOCOL] [options]    print each request/response pair as it completes
        l7trace stat [PROTOCOL] [options]     per-endpoint counts, errors and latency percentiles
        l7trace PROTOCOL [options]            same as 'watch PROTOCOL'
-PROTOCOL: ${protocolNames().join(", ")}
+PROTOCOL: ${[...protocolNames(), ...Object.keys(PROTOCOL_ALIASES)].join(", ")} (grpc: the http2 calls that are gRPC)
 
 Output:
   --json                 NDJSON (watch) or JSON documents (stat) (same as --output json)
@@ -200,16 +200,20 @@ export function parseCommandLine(args: string[], cpus: number): Command {
   if (command === undefined) throw usageError("Missing command: try 'l7trace watch'");
   if (command === "help") return { command: "help" };
   if (command === "version") return { command: "version" };
-  if (protocolNames().includes(command)) rest = [command, ...rest], command = "watch";
+  const known = (name: string) => protocolNames().includes(name) || name in PROTOCOL_ALIASES;
+  if (known(command)) rest = [command, ...rest], command = "watch";
   if (command !== "watch" && command !== "stat") throw usageError(`Unknown command '${command}'`);
-  const [protocol = null, ...extra] = rest;
+  let [protocol = null, ...extra] = rest;
+  // An alias is a protocol with some of its filters set (grpc: http2 calls that are gRPC).
+  const alias = protocol === null ? undefined : PROTOCOL_ALIASES[protocol];
+  if (alias) protocol = alias.protocol;
   if (protocol !== null && !protocolNames().includes(protocol)) {
     throw usageError(`Unknown protocol '${protocol}' (use one of ${protocolNames().join(", ")})`);
   }
   if (extra.length > 0) throw usageError(`Unexpected argument '${extra[0]}'`);
 
   // Protocol filter flags need their protocol named.
-  const protocolValues: Record<string, string[]> = {};
+  const protocolValues: Record<string, string[]> = { ...alias?.values };
   for (const [flag, owners] of protocolFlags) {
     const v = list(flag);
     if (v === undefined) continue;

@@ -196,3 +196,16 @@ Deno.test("parseCommandLine reads record and protocol filters", () => {
   assert.match(usage(["watch", "http", "--path-regex", "("]), /Invalid value for --path-regex: '\('/);
   assert.match(usage(["watch", "--latency", "soon"]), /--latency: 'soon'/);
 });
+
+Deno.test("parseCommandLine reads grpc as http2 calls that are gRPC", () => {
+  for (const args of [["grpc", "--grpc-status", "5"], ["watch", "grpc", "--grpc-status", "5"]]) {
+    const cmd = parseCommandLine(args, 2);
+    assert.ok(cmd.command === "watch");
+    assert.equal(cmd.options.protocol, "http2");
+    assert.deepEqual(cmd.options.recordFilter.values, { "grpc-only": ["true"], "grpc-status": ["5"] });
+    assert.equal(cmd.options.recordFilter.protocol, "http2");
+  }
+  const stat = parseCommandLine(["stat", "grpc"], 2);
+  assert.ok(stat.command === "watch" && stat.options.stat !== null && stat.options.protocol === "http2");
+  assert.match(usage(["watch", "http2", "--grpc-only", "maybe"]), /--grpc-only: 'maybe' \(use true\)/);
+});

@@ -37,6 +37,11 @@ export const PROTOCOLS: readonly ProtocolEntry[] = [
   { id: 6, parser: http2Parser as Parser<unknown>, filters: http2Filters },
 ];
 
+/** Names that select a protocol with some of its filters set: `l7trace grpc`. */
+export const PROTOCOL_ALIASES: Readonly<Record<string, { protocol: string; values: Record<string, string[]> }>> = {
+  grpc: { protocol: "http2", values: { "grpc-only": ["true"] } },
+};
+
 const BY_ID = new Map(PROTOCOLS.map((p) => [p.id, p]));
 const BY_NAME = new Map(PROTOCOLS.map((p) => [p.parser.protocol, p]));
 

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
-import { freePort, recordsOf, run, startTracer } from "./harness.ts";
+import { freePort, recordsOf, run, startNginx, startTracer } from "./harness.ts";
 
 const APP = new URL("./clients/grpc_app.cjs", import.meta.url).pathname;
 const DEPS = "/tmp/l7trace-grpc-deps";
@@ -58,4 +58,25 @@ Deno.test("gRPC over h2c: unary, server streaming and an error status on both si
       ["POST", "/demo.Echo/Fail", 200, "demo.Echo", "Fail", 5, "no such thing", 0],
     ], side);
   }
+});
+
+Deno.test("l7trace grpc shows the gRPC calls and not other HTTP/2", async () => {
+  const modules = await grpcModules();
+  const nginx = await startNginx(`location = /a { return 200 "alpha\\n"; }`, {}, undefined, "http2");
+  const tracer = await startTracer(["grpc", "--grpc-status", "5"]);
+  const curl = new Deno.Command("curl", {
+    args: ["-s", "-o", "/dev/null", "--http2-prior-knowledge", `http://127.0.0.1:${nginx.port}/a`],
+  })
+    .spawn();
+  await curl.status;
+  const app = new Deno.Command("node", { args: [APP, modules, String(freePort())], stdout: "piped" }).spawn();
+  await app.output();
+  const { records } = await tracer.stop();
+  await nginx.stop();
+  // Only the failing call (grpc-status 5), on both sides; nginx's HTTP/2 exchange is not gRPC.
+  assert.deepEqual(
+    records.filter((r) => r.pid === app.pid || r.pid === curl.pid || r.pid === nginx.pid)
+      .map((r) => [r.side, (r.req as { path: string }).path]).sort(),
+    [["client", "/demo.Echo/Fail"], ["server", "/demo.Echo/Fail"]],
+  );
 });

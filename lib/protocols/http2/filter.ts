@@ -23,6 +23,7 @@ export const filters: FilterSpec = {
     method: "keep these methods (comma list, any case)",
     status: "keep responses with these statuses: 404, 5xx, 400-499 (comma list)",
     "grpc-status": "keep gRPC responses with these grpc-status codes, 0-16 (comma list)",
+    "grpc-only": "true: keep only gRPC calls (what `l7trace grpc` sets)",
   },
 
   build(values) {
@@ -35,11 +36,16 @@ export const filters: FilterSpec = {
       }
       return Number(v);
     });
-    if (!paths && !methods && !statuses && !grpc) return null;
+    const only = values["grpc-only"];
+    if (only && (only.length !== 1 || only[0] !== "true")) {
+      throw new RangeError(`Invalid value for --grpc-only: '${only.join(",")}' (use true)`);
+    }
+    if (!paths && !methods && !statuses && !grpc && !only) return null;
     return (req, resp) => {
       const q = req as Http2Request | null;
       const r = resp as Http2Response | null;
       if (!q) return false;
+      if (only && !q.grpc) return false;
       if (paths && !paths.includes(q.path)) return false;
       if (methods && !methods.includes(q.method)) return false;
       if (
