@@ -223,9 +223,18 @@ Deno.test("misidentified connections invent no pairs and do not disturb real HTT
     // Garbage: nothing reported, except the liar's exchange exactly as sent.
     const listenerPorts = new Set(listeners.filter((l) => l !== once).map((l) => l.port));
     const clientPorts = new Set([...garbagePorts, ...garbageToRedis]);
+    // A connection is its 4-tuple: ephemeral client ports are reused once a
+    // garbage connection closes, so a client port alone could name a valid one.
+    const garbagePeer = (port: number) => listenerPorts.has(port) || port === redis!.port;
+    // The same on redis-server's side: a real redis-cli may get a closed garbage client's port.
+    const cliPids = new Set(cliRuns.map((c) => c.pid));
+    const validCliPorts = new Set(
+      records.filter((r) => cliPids.has(r.pid) && r.side === "client").map((r) => r.local_port),
+    );
     const onGarbage = records.filter((r) =>
-      (r.pid === Deno.pid && (listenerPorts.has(r.local_port) || clientPorts.has(r.local_port))) ||
-      (r.pid === redis!.pid && clientPorts.has(r.remote_port))
+      (r.pid === Deno.pid &&
+        (listenerPorts.has(r.local_port) || (clientPorts.has(r.local_port) && garbagePeer(r.remote_port)))) ||
+      (r.pid === redis!.pid && clientPorts.has(r.remote_port) && !validCliPorts.has(r.remote_port))
     );
     for (const r of onGarbage) {
       const exact = r.protocol === "http" &&
