@@ -12,6 +12,11 @@ export interface WorkerSettings {
   maxBodyBytes: number;
   realtimeOffsetNs: number;
   recordFilter: RecordFilterSpec;
+  /**
+   * Report only this protocol (`l7trace http2`), or null for all. The kernel
+   * also sends the protocols it can be reached from (HTTP/1.1 upgrading to h2c).
+   */
+  onlyProtocol: string | null;
   /** `stat --group-by` value: aggregate instead of posting records; null for watch. */
   statGroupBy: string | null;
   /** --redact: replace secrets with *** before anything leaves the worker. */

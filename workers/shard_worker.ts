@@ -77,9 +77,11 @@ class RecordSink {
   readonly #keep;
   readonly #clock: WallClock;
   readonly #redact: boolean;
+  readonly #only: string | null;
 
   constructor(settings: WorkerSettings) {
     this.#keep = buildRecordFilter(settings.recordFilter);
+    this.#only = settings.onlyProtocol;
     this.stat = settings.statGroupBy === null ? null : new StatAggregator(parseGroupBy(settings.statGroupBy).key);
     this.#clock = wallClock(settings.realtimeOffsetNs);
     this.#redact = settings.redact;
@@ -87,6 +89,7 @@ class RecordSink {
 
   /** Returns true when a line was added. */
   add(protocol: string, conn: ConnectionInfo, ex: Exchange): boolean {
+    if (this.#only !== null && protocol !== this.#only) return false;
     if (this.#redact) redactorFor(protocol)?.(ex.req, ex.resp);
     if (!this.#keep && !this.stat) {
       // The common case: no record object, straight to NDJSON.

@@ -120,6 +120,7 @@ function workerSettings(options: WatchOptions, realtimeOffsetNs: number) {
     maxBodyBytes: options.maxBodyBytes,
     realtimeOffsetNs,
     recordFilter: options.recordFilter,
+    onlyProtocol: options.protocol,
     statGroupBy: options.stat?.groupBy ?? null,
     redact: options.redact,
   };

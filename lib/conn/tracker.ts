@@ -12,7 +12,7 @@
  */
 import { Direction, EventKind, formatAddress, Layout, OPEN_DATAGRAM, OPEN_TLS, readU64, Role } from "../../ffi/shim.ts";
 import { type Exchange, type Parser, Stream } from "../protocols/common/parser.ts";
-import { parserFor } from "../protocols/registry.ts";
+import { parserFor, parserNamed } from "../protocols/registry.ts";
 import type { ConnectionInfo } from "../record.ts";
 import { StreamBuffer } from "./stream_buffer.ts";
 
@@ -41,6 +41,8 @@ export interface TrackerStats {
   idleDropped: number;
   /** Connections the kernel was asked to stop sending (tunnels, encryption). */
   disabled: number;
+  /** Connections that changed protocol mid-way (HTTP/1.1 upgraded to h2c). */
+  protocolSwitches: number;
 }
 
 /** Receives each finished exchange with its parser and connection. */
@@ -89,8 +91,8 @@ class Connection {
   opaque = false;
   constructor(
     readonly info: ConnectionInfo,
-    readonly parser: Parser<unknown>,
-    readonly state: unknown,
+    public parser: Parser<unknown>,
+    public state: unknown,
     readonly requestDirection: Direction,
   ) {}
 }
@@ -109,6 +111,7 @@ export class Tracker {
     openAtStop: 0,
     idleDropped: 0,
     disabled: 0,
+    protocolSwitches: 0,
   };
   /** Index, within the batch handleBatch is working on, of the current event. */
   eventIndex = 0;
@@ -499,6 +502,10 @@ export class Tracker {
       const n = parser.parseFrame(state, stream, view, buf.headTs, buf.lastTs);
       if (n > 0) {
         buf.consume(n);
+        if (parser.switchedTo !== undefined && this.#switchProtocol(conn)) {
+          this.#pump(conn, dir, stream);
+          return;
+        }
         continue;
       }
       if (n === 0 && view.length <= MAX_HEAD_BYTES) break;
@@ -507,6 +514,25 @@ export class Tracker {
       break;
     }
     this.#match(conn);
+  }
+
+  /**
+   * Moves the connection to the protocol its parser says it switched to,
+   * after reporting what the old one completed. False when it did not switch.
+   */
+  #switchProtocol(conn: Connection): boolean {
+    const to = conn.parser.switchedTo!(conn.state);
+    const next = to ? parserNamed(to.protocol) : undefined;
+    if (!to || !next) return false;
+    conn.parser.match(conn.state, this.#out, false);
+    this.#emit(conn);
+    conn.parser = next;
+    conn.info.json = undefined; // its cached text names the old protocol
+    conn.state = next.createState({ maxBodyBytes: this.#options.maxBodyBytes, datagram: false });
+    next.adopt?.(conn.state, to.inherited);
+    conn.seeking[Stream.Request] = conn.seeking[Stream.Response] = false;
+    this.stats.protocolSwitches++;
+    return true;
   }
 
   #match(conn: Connection): void {

@@ -33,15 +33,15 @@ class ClientConn {
       remotePort: 8080,
     });
   }
-  send(text: string, deliver = true): this {
+  send(text: string | Uint8Array, deliver = true): this {
     return this.#data(Direction.Send, text, deliver);
   }
-  recv(text: string, deliver = true): this {
+  recv(text: string | Uint8Array, deliver = true): this {
     return this.#data(Direction.Recv, text, deliver);
   }
-  #data(dir: Direction, text: string, deliver: boolean): this {
+  #data(dir: Direction, text: string | Uint8Array, deliver: boolean): this {
     this.ts += 1000;
-    const bytes = new TextEncoder().encode(text);
+    const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
     if (deliver) {
       this.w.data(
         this.c,
@@ -298,4 +298,55 @@ Deno.test("Tracker never skips a bad response head to pair a later frame with th
   t.handleBatch(w.bytes, w.bytes.length);
   assert.deepEqual(seen, [], "a claimed 2^31-element array is no reply, and 'hello' is not PING's");
   assert.equal(t.stats.invalidFrames, 1);
+});
+
+/** An HTTP/2 frame: 9-byte header and payload. */
+function h2frame(type: number, flags: number, id: number, payload: number[]): Uint8Array {
+  const n = payload.length;
+  return new Uint8Array([n >> 16, (n >> 8) & 255, n & 255, type, flags, 0, 0, 0, id, ...payload]);
+}
+const bytesOf = (...parts: (string | Uint8Array)[]) => {
+  const arrays = parts.map((p) => typeof p === "string" ? new TextEncoder().encode(p) : p);
+  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) (out.set(a, at), at += a.length);
+  return out;
+};
+
+Deno.test("tracker: HTTP/1.1 Upgrade: h2c switches the connection to HTTP/2, stream 1 carrying the upgrade request", () => {
+  const seen: [string, Exchange][] = [];
+  const t = new Tracker({ maxBodyBytes: 64 }, (protocol, _conn, ex) => seen.push([protocol, ex]));
+  const c = new ClientConn();
+  const settings = h2frame(4, 0, 0, []);
+  // Stream 1's response adds "x-a: 1" to the server's dynamic table; stream
+  // 3's uses it by index, so the table must survive the client preface.
+  const xa = [0x40, 3, ...new TextEncoder().encode("x-a"), 1, 0x31];
+  c.send(
+    "GET /up HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n" +
+      "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n",
+  )
+    .recv(bytesOf(
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
+      settings,
+      h2frame(1, 4, 1, [0x88, ...xa]),
+      h2frame(0, 1, 1, [0x68, 0x69]),
+    ))
+    .send(bytesOf("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", settings, h2frame(1, 5, 3, [0x82, 0x86, 0x84, 0x41, 1, 0x68])))
+    .recv(h2frame(1, 5, 3, [0x8d, 0xbe]))
+    .close();
+  t.handleBatch(c.w.bytes, c.w.bytes.length);
+  const view = seen.map(([protocol, ex]) => {
+    const q = ex.req as { method: string; path: string; headers: Record<string, string> };
+    const r = ex.resp as { status: number; headers: Record<string, string>; body: string };
+    return [protocol, q.method, q.path, r.status, r.headers["x-a"] ?? null, r.body];
+  });
+  assert.deepEqual(view, [
+    ["http", "GET", "/up", 101, null, ""],
+    ["http2", "GET", "/up", 200, "1", "hi"],
+    ["http2", "GET", "/", 404, "1", ""],
+  ]);
+  assert.equal((seen[1]![1].req as { headers: Record<string, string> }).headers.upgrade, undefined);
+  assert.equal(seen[1]![1].reqStartNs, seen[0]![1].reqStartNs);
+  assert.equal(t.stats.protocolSwitches, 1);
+  assert.equal(t.stats.disabled, 0);
 });

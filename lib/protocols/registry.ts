@@ -25,6 +25,8 @@ export interface ProtocolEntry {
   id: number;
   parser: Parser<unknown>;
   filters: FilterSpec;
+  /** Kernel ids of protocols whose connections can switch to this one (HTTP/1.1 to h2c). */
+  reachedFrom?: number[];
 }
 
 /** Every protocol, in the order help lists them. */
@@ -34,7 +36,7 @@ export const PROTOCOLS: readonly ProtocolEntry[] = [
   { id: 3, parser: mysqlParser as Parser<unknown>, filters: mysqlFilters },
   { id: 4, parser: pgsqlParser as Parser<unknown>, filters: pgsqlFilters },
   { id: 5, parser: dnsParser as Parser<unknown>, filters: dnsFilters },
-  { id: 6, parser: http2Parser as Parser<unknown>, filters: http2Filters },
+  { id: 6, parser: http2Parser as Parser<unknown>, filters: http2Filters, reachedFrom: [1] },
 ];
 
 /** Names that select a protocol with some of its filters set: `l7trace grpc`. */
@@ -50,15 +52,27 @@ export function parserFor(protocolId: number): Parser<unknown> | undefined {
   return BY_ID.get(protocolId)?.parser;
 }
 
+/** The parser of a protocol by name (`"http2"`), or undefined. */
+export function parserNamed(name: string): Parser<unknown> | undefined {
+  return BY_NAME.get(name)?.parser;
+}
+
 /** Names of the protocols l7trace parses, e.g. for `watch PROTOCOL`. */
 export function protocolNames(): string[] {
   return [...BY_NAME.keys()];
 }
 
-/** Kernel protocol-mask bits: the named protocol, or every parsed one. */
+/**
+ * Kernel protocol-mask bits: the named protocol and those it can be reached
+ * from (their records are dropped in user space), or every parsed one.
+ */
 export function protocolMask(name: string | null): number {
   let mask = 0;
-  for (const p of PROTOCOLS) if (name === null || p.parser.protocol === name) mask |= 1 << p.id;
+  for (const p of PROTOCOLS) {
+    if (name !== null && p.parser.protocol !== name) continue;
+    mask |= 1 << p.id;
+    for (const from of p.reachedFrom ?? []) mask |= 1 << from;
+  }
   return mask;
 }
 

@@ -147,3 +147,56 @@ export async function stopAll(...servers: (Server | undefined)[]): Promise<void>
   // Let sockets of stopped servers close before the next test binds.
   await sleep(10);
 }
+
+/**
+ * Starts nghttpd (nghttp2's server) serving `docRoot` on a free loopback
+ * port: h2 over TLS with `tls`, else h2c (prior knowledge).
+ */
+export async function startNghttpd(docRoot: string, tls?: { key: string; cert: string }): Promise<Server> {
+  const port = freePort();
+  const args = ["-a", "127.0.0.1", "-d", docRoot, String(port)];
+  return await startProcess("nghttpd", tls ? [...args, tls.key, tls.cert] : ["--no-tls", ...args], port, docRoot);
+}
+
+/**
+ * Starts Apache (mpm_event, mod_http2 with `Protocols h2c http/1.1`) serving
+ * `docRoot` on a free loopback port: the h2c server that accepts
+ * `Upgrade: h2c` from HTTP/1.1. Connections are served by its child process.
+ */
+export async function startApacheH2c(docRoot: string): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-apache-" });
+  await Deno.chmod(dir, 0o755);
+  const port = freePort();
+  const mod = (name: string, file: string) => `LoadModule ${name}_module /usr/lib/apache2/modules/mod_${file}.so`;
+  await Deno.writeTextFile(
+    `${dir}/httpd.conf`,
+    [
+      `ServerRoot ${dir}`,
+      "ServerName localhost",
+      `Listen 127.0.0.1:${port}`,
+      `PidFile ${dir}/httpd.pid`,
+      `ErrorLog ${dir}/error.log`,
+      mod("mpm_event", "mpm_event"),
+      mod("authz_core", "authz_core"),
+      mod("http2", "http2"),
+      "User nobody",
+      "Group nogroup",
+      "Protocols h2c http/1.1",
+      `DocumentRoot ${docRoot}`,
+      `<Directory ${docRoot}>`,
+      "  Require all granted",
+      "</Directory>",
+      "StartServers 1",
+      "ServerLimit 1",
+      "ThreadsPerChild 8",
+      "MaxRequestWorkers 8",
+      "",
+    ].join("\n"),
+  );
+  try {
+    return owning(await startProcess("apache2", ["-f", `${dir}/httpd.conf`, "-DFOREGROUND"], port, dir), dir);
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}

@@ -141,4 +141,25 @@ export interface Parser<S> {
    * cannot see through): the kernel is then asked to stop sending it.
    */
   opaque?(state: S): boolean;
+
+  /**
+   * The connection switched to another protocol l7trace parses (HTTP/1.1
+   * `Upgrade: h2c`): that protocol's name and what it inherits, or null.
+   * Checked after each frame; every later byte belongs to the new protocol.
+   */
+  switchedTo?(state: S): ProtocolSwitch | null;
+
+  /**
+   * Starts this protocol on a connection that switched to it from another;
+   * `inherited` is {@linkcode ProtocolSwitch.inherited}.
+   */
+  adopt?(state: S, inherited: unknown): void;
+}
+
+/** A connection's change of protocol: see {@linkcode Parser.switchedTo}. */
+export interface ProtocolSwitch {
+  /** The new protocol's name, e.g. `"http2"`. */
+  protocol: string;
+  /** What the new protocol's {@linkcode Parser.adopt} receives. */
+  inherited: unknown;
 }

@@ -47,6 +47,7 @@ export const httpParser: Parser<HttpState> = {
       reqQueue: [],
       respQueue: [],
       upgraded: false,
+      switchTo: null,
       orphanResponses: 0,
       desyncs: 0,
     };
@@ -78,7 +79,11 @@ export const httpParser: Parser<HttpState> = {
   redact,
 
   opaque(state) {
-    return state.upgraded;
+    return state.upgraded && state.switchTo === null;
+  },
+
+  switchedTo(state) {
+    return state.switchTo;
   },
 };
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Stream } from "../common/parser.ts";
+import { type ProtocolSwitch, Stream } from "../common/parser.ts";
 import { type HttpRequest, type HttpResponse, type HttpState, Mode, type Queued, type StreamState } from "./types.ts";
 import { BODY, indexHead, INTERIM, NO_BODY, parseHead } from "./head.ts";
 import { HEX, scanSection } from "./scan.ts";
@@ -120,9 +120,27 @@ function complete(state: HttpState, st: StreamState, isReq: boolean): void {
   if (isReq) state.reqQueue.push(q as Queued<HttpRequest>);
   else {
     state.respQueue.push(q as Queued<HttpResponse>);
-    if (st.tunnel) state.upgraded = true;
+    if (st.tunnel) {
+      state.upgraded = true;
+      state.switchTo = h2cUpgrade(state, msg as HttpResponse);
+    }
   }
   resetStream(st);
+}
+
+/**
+ * A 101 that accepts `Upgrade: h2c`: the rest of the connection is HTTP/2
+ * and the request it answers becomes stream 1 (RFC 7540 §3.2).
+ */
+function h2cUpgrade(state: HttpState, resp: HttpResponse): ProtocolSwitch | null {
+  const req = state.reqQueue[state.respQueue.length - 1];
+  if (resp.status !== 101 || !req || !hasToken(resp.headers.upgrade, "h2c")) return null;
+  if (!hasToken(req.msg.headers.upgrade, "h2c")) return null;
+  return { protocol: "http2", inherited: req };
+}
+
+function hasToken(list: string | undefined, token: string): boolean {
+  return list !== undefined && list.split(",").some((t) => t.trim().toLowerCase() === token);
 }
 
 /** Consume body bytes from `pos`; returns the new offset or -1. */

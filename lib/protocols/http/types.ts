@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ProtocolSwitch } from "../common/parser.ts";
 
 /**
  * Header fields of one message: lower-cased names, values trimmed of
@@ -122,6 +123,8 @@ export interface HttpState {
   respQueue: Queued<HttpResponse>[];
   /** True after a 101 or a 2xx to CONNECT: later bytes are not HTTP. */
   upgraded: boolean;
+  /** Set with `upgraded` when the connection switched to a protocol l7trace parses (h2c). */
+  switchTo: ProtocolSwitch | null;
   /** Responses dropped because no request was known for them. */
   orphanResponses: number;
   /** Times the queues were dropped because a response predated its request. */

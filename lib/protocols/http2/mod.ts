@@ -18,7 +18,8 @@ import { plausibleHeader, PREFACE, readFrameHeader } from "./frame.ts";
 import { HpackDecoder } from "./hpack.ts";
 import { loseSync, parseFrame, skipBytes } from "./parse.ts";
 import { matchStreams } from "./record.ts";
-import type { DirState, Http2Request, Http2Response, Http2State } from "./types.ts";
+import { adoptUpgrade } from "./upgrade.ts";
+import type { DirState, Http2Request, Http2Response, Http2State, UpgradeRequest } from "./types.ts";
 
 export type { Http2Headers, Http2Request, Http2Response, Http2State } from "./types.ts";
 export { UNKNOWN } from "./hpack.ts";
@@ -112,6 +113,10 @@ export const http2Parser: Parser<Http2State> = {
 
   summarize,
   redact,
+
+  adopt(state, inherited) {
+    adoptUpgrade(state, inherited as UpgradeRequest);
+  },
 };
 
 const SECRET_HEADERS = ["authorization", "proxy-authorization", "cookie", "set-cookie"];

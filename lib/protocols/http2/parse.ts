@@ -34,8 +34,10 @@ export function parseFrame(state: Http2State, stream: Stream, buf: Uint8Array, t
       if (buf.length < PREFACE.length) return 0;
       // The preface only opens a connection: both sides' tables start empty
       // and known, even after a reset (the tracker resets before it resumes).
+      // Before it, the server may already have sent frames (h2c upgrade):
+      // a table that was never lost is kept.
+      if (state.preface === -1) { for (const d of state.dirs) d.decoder = new HpackDecoder(); }
       state.preface = 1;
-      for (const d of state.dirs) d.decoder = new HpackDecoder();
       return PREFACE.length;
     }
     if (state.preface === 0) {
@@ -193,7 +195,7 @@ function controlFrame(
     case FrameType.RstStream: {
       if (p.length !== 4) return false;
       const s = streamFor(state, streamId, fromClient, false);
-      if (s) complete(state, s, errorName(readU32(p, 0)));
+      if (s) complete(state, s, errorName(readU32(p, 0)), tsNs);
       return true;
     }
     case FrameType.Settings: {
@@ -211,7 +213,7 @@ function controlFrame(
       const error = errorName(readU32(p, 4));
       // Streams the sender's peer opened above `last` were never processed.
       for (const s of [...state.streams.values()]) {
-        if (s.id > last && (s.id % 2 === 1) === !fromClient) complete(state, s, error);
+        if (s.id > last && (s.id % 2 === 1) === !fromClient) complete(state, s, error, tsNs);
       }
       return true;
     }

@@ -100,14 +100,17 @@ export function toExchange(s: H2Stream, closing: boolean): Exchange | null {
     // RST_STREAM before any response head: report the reset as the response.
     response = { status: 0, headers: {}, trailers: {}, body: "", body_truncated: false, error: s.error };
   }
-  const reqStart = req.startNs >= 0 ? req.startNs : resp.startNs;
+  const reqStart = req.startNs >= 0 ? req.startNs : resp.startNs >= 0 ? resp.startNs : s.errorNs;
+  // A stream reset before any response frame: the reset is its answer.
+  const respStart = resp.startNs >= 0 ? resp.startNs : s.errorNs;
+  const respEnd = resp.endNs >= 0 ? resp.endNs : s.errorNs;
   return {
     req: request,
     resp: response,
     reqStartNs: reqStart,
     reqEndNs: req.endNs >= 0 ? req.endNs : reqStart,
-    respStartNs: response ? resp.startNs : -1,
-    respEndNs: response ? resp.endNs : -1,
+    respStartNs: response ? respStart : -1,
+    respEndNs: response ? respEnd : -1,
     reqBytes: req.bytes,
     respBytes: resp.bytes,
   };

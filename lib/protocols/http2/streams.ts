@@ -47,7 +47,7 @@ export function streamFor(state: Http2State, id: number, fromClient: boolean, op
     state.streams.delete(oldest);
     state.droppedStreams++;
   }
-  const s: H2Stream = { id, req: newHalf(), resp: newHalf(), error: null, done: false };
+  const s: H2Stream = { id, req: newHalf(), resp: newHalf(), error: null, errorNs: -1, done: false };
   state.streams.set(id, s);
   return s;
 }
@@ -88,10 +88,11 @@ export function endHalf(state: Http2State, s: H2Stream, fromClient: boolean): vo
 }
 
 /** Moves a stream to the completed queue, with the error that ended it, if any. */
-export function complete(state: Http2State, s: H2Stream, error: string | null): void {
+export function complete(state: Http2State, s: H2Stream, error: string | null, atNs = -1): void {
   if (s.done) return;
   s.done = true;
   s.error = error;
+  s.errorNs = atNs;
   state.streams.delete(s.id);
   state.done.push(s);
 }

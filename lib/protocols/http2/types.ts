@@ -82,6 +82,8 @@ export interface H2Stream {
   resp: Half;
   /** Error code name that ended the stream (RST_STREAM, GOAWAY), or null. */
   error: string | null;
+  /** Time of the RST_STREAM or GOAWAY frame that carried `error`, or -1. */
+  errorNs: number;
   done: boolean;
 }
 
@@ -122,4 +124,12 @@ export interface Http2State {
   highestClientStream: number;
   /** Streams dropped because too many were open at once. */
   droppedStreams: number;
+}
+
+/** The HTTP/1.1 request that upgraded a connection to h2c, as the HTTP/1 parser queued it. */
+export interface UpgradeRequest {
+  msg: { method: string; path: string; headers: Record<string, string>; body: string; body_truncated: boolean };
+  startNs: number;
+  endNs: number;
+  bytes: number;
 }

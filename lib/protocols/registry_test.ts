@@ -1,0 +1,19 @@
+import assert from "node:assert/strict";
+import { parserFor, parserNamed, PROTOCOLS, protocolMask, protocolNames } from "./registry.ts";
+
+Deno.test("registry: every protocol by kernel id and by name", () => {
+  for (const p of PROTOCOLS) {
+    assert.equal(parserFor(p.id), p.parser);
+    assert.equal(parserNamed(p.parser.protocol), p.parser);
+  }
+  assert.equal(parserFor(0), undefined);
+  assert.equal(parserNamed("smtp"), undefined);
+  assert.deepEqual(protocolNames(), ["http", "redis", "mysql", "pgsql", "dns", "http2"]);
+});
+
+Deno.test("registry: the kernel mask of a protocol includes those that can switch to it", () => {
+  assert.equal(protocolMask("redis"), 1 << 2);
+  // h2c by upgrade starts as HTTP/1.1.
+  assert.equal(protocolMask("http2"), (1 << 6) | (1 << 1));
+  assert.equal(protocolMask(null), 0b1111110);
+});
