@@ -73,12 +73,53 @@ static __always_inline int infer_http(const __u8 *b, __u32 n, int *is_request)
 /*
  * HTTP/2 (h2c with prior knowledge, or h2 seen in plaintext at the TLS
  * library): the client's connection preface "PRI * HTTP/2.0\r\n...".
- * Connections whose preface was not seen are not inferred: their HPACK
- * state is unknown anyway.
+ * Connections opened before capture: see infer_http2_headers.
  */
 static __always_inline int infer_http2(const __u8 *b, __u32 n)
 {
 	return n >= INFER_PEEK && has_prefix(b, "PRI * HTTP/2.0\r\n", 16);
+}
+
+/*
+ * HTTP/2 on a connection that was open before capture: a syscall starting
+ * with a whole HEADERS frame (END_HEADERS, odd stream id, length the
+ * syscall holds and within the default SETTINGS_MAX_FRAME_SIZE) whose
+ * header block starts with a pseudo-header from the static table (HPACK
+ * puts them first): :method/:path/:scheme/:authority for a request,
+ * :status for a response. A block starting with a dynamic-table reference
+ * is skipped; the next request decides.
+ */
+static __always_inline int infer_http2_headers(const __u8 *b, __u32 n, __u64 total, int *is_request)
+{
+	__u32 len = (__u32)b[0] << 16 | (__u32)b[1] << 8 | b[2], off = 9;
+	__u8 flags = b[4], first;
+
+	if (n < INFER_PEEK || b[3] != 1 || (flags & ~0x2d) || !(flags & 0x04))
+		return 0;
+	if ((b[5] & 0x80) || !(b[8] & 1) || len == 0 || len > 16384 || (__u64)len + 9 > total)
+		return 0;
+	if (flags & 0x08) {	/* PADDED: pad length, then the block */
+		if (b[9] >= len)
+			return 0;
+		off++;
+	}
+	if (flags & 0x20)	/* PRIORITY: 5 bytes before the block */
+		off += 5;
+	if (off >= INFER_PEEK || off - 9 >= len)
+		return 0;
+	first = b[off & (INFER_PEEK - 1)];
+	/* Indexed field 2..7, or a literal whose name is static entry 1..7. */
+	if ((first >= 0x82 && first <= 0x87) || (first >= 0x41 && first <= 0x47) ||
+	    (first >= 0x01 && first <= 0x07) || (first >= 0x11 && first <= 0x17)) {
+		*is_request = 1;
+		return 1;
+	}
+	/* :status: indexed 8..14, or a literal named by static entry 8. */
+	if ((first >= 0x88 && first <= 0x8e) || first == 0x48 || first == 0x08 || first == 0x18) {
+		*is_request = 0;
+		return 1;
+	}
+	return 0;
 }
 
 /*
@@ -283,6 +324,10 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 	if (infer_redis_request(b, n)) {
 		*role = role_of(1, dir);
 		return L7_PROTO_REDIS;
+	}
+	if (infer_http2_headers(b, n, total, &flag)) {
+		*role = role_of(flag, dir);
+		return L7_PROTO_HTTP2;
 	}
 	return L7_PROTO_UNKNOWN;
 }

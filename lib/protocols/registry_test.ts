@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parserFor, parserNamed, PROTOCOLS, protocolMask, protocolNames } from "./registry.ts";
+import { parserFor, parserNamed, protocolMask, protocolNames, PROTOCOLS } from "./registry.ts";
 
 Deno.test("registry: every protocol by kernel id and by name", () => {
   for (const p of PROTOCOLS) {

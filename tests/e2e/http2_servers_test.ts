@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
 import { runClient, startApacheH2c, startNghttpd } from "./daemons.ts";
 import { makeCertificate, recordsOf, startTracer } from "./harness.ts";
+import { UNKNOWN } from "../../lib/protocols/http2/mod.ts";
 
 interface H2Req {
   method: string;
@@ -149,3 +150,93 @@ Deno.test("curl to Apache with Upgrade: h2c: the 101 exchange, then HTTP/2 strea
     "/missing",
   ]);
 });
+
+const SESSION = new URL("./clients/h2_session.cjs", import.meta.url).pathname;
+
+/** Reads a child's stdout line by line. */
+class Lines {
+  #buf = "";
+  #reader: ReadableStreamDefaultReader<string>;
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  }
+  async next(): Promise<string> {
+    while (!this.#buf.includes("\n")) {
+      const { value, done } = await this.#reader.read();
+      if (done) throw new Error(`output ended: ${this.#buf}`);
+      this.#buf += value;
+    }
+    const at = this.#buf.indexOf("\n");
+    const line = this.#buf.slice(0, at);
+    this.#buf = this.#buf.slice(at + 1);
+    return line;
+  }
+}
+
+Deno.test("HTTP/2 connection opened before l7trace: exact where HPACK allows, the unknown marker elsewhere, never a wrong value", async () => {
+  const root = await docRoot();
+  const server = await startNghttpd(root);
+  const client = new Deno.Command("node", {
+    args: [SESSION, `http://127.0.0.1:${server.port}`],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const input = client.stdin.getWriter();
+  const output = new Lines(client.stdout);
+  const get = async (path: string) => {
+    await input.write(new TextEncoder().encode(path + "\n"));
+    return await output.next();
+  };
+  // Both sides' dynamic tables fill up before capture starts.
+  assert.equal(await get("/f00"), "200 /f00 9");
+  assert.equal(await get("/f15"), "200 /f15 9");
+  const tracer = await startTracer();
+  const answers = [await get("/f01"), await get("/f02"), await get("/missing")];
+  await input.close();
+  assert.equal((await client.status).code, 0);
+  const { records } = await tracer.stop();
+  await server.stop();
+  await Deno.remove(root, { recursive: true });
+  assert.deepEqual(answers.map((a) => a.split(" ").slice(0, 2).join(" ")), ["200 /f01", "200 /f02", "404 /missing"]);
+
+  const truth: Record<string, string> = {
+    ":authority": `127.0.0.1:${server.port}`,
+    ":scheme": "http",
+    "x-trace-case": "predates",
+    "server": "nghttpd nghttp2/1.52.0",
+  };
+  let unknowns = 0;
+  const check = (name: string, value: string, context: string) => {
+    if (value === UNKNOWN) return unknowns++;
+    if (name in truth) assert.equal(value, truth[name], `${name} in ${context}`);
+  };
+  for (
+    const [rs, side] of [[recordsOf(records, client.pid, "client"), "client"], [
+      recordsOf(records, server.pid, "server"),
+      "server",
+    ]] as const
+  ) {
+    const all = JSON.stringify(rs);
+    assert.deepEqual(
+      summary(rs),
+      [["/f01", 200, "file f01\n"], ["/f02", 200, "file f02\n"], ["/missing", 404, ""]],
+      `${side}: ${all}`,
+    );
+    for (const r of rs) {
+      assert.equal(r.protocol, "http2");
+      assert.equal(req(r).method, "GET");
+      check(":authority", req(r).authority, all);
+      check(":scheme", req(r).scheme, all);
+      for (const [name, value] of Object.entries(req(r).headers)) check(name, value, all);
+      for (const [name, value] of Object.entries(resp(r)!.headers)) check(name, value, all);
+      const length = resp(r)!.headers["content-length"];
+      if (length !== undefined && length !== UNKNOWN) assert.equal(Number(length), answerLength(answers, req(r).path));
+    }
+  }
+  // The tables really were unknown: some values could not be decoded.
+  assert.ok(unknowns > 0);
+});
+
+function answerLength(answers: string[], path: string): number {
+  return Number(answers.find((a) => a.split(" ")[1] === path)!.split(" ")[2]);
+}
