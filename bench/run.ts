@@ -209,6 +209,18 @@ print("held", len(socks), flush=True)
 sys.stdin.read()
 `;
 
+/**
+ * RSS once the garbage collector has settled: V8 gives memory back only
+ * after some seconds without allocation (its memory reducer), so this is
+ * RSS 15 s after the phase ended.
+ */
+async function settledRss(tracer: { rssMiB(): number }): Promise<number> {
+  await sleep(SETTLE_MS);
+  return tracer.rssMiB();
+}
+
+const SETTLE_MS = 15_000;
+
 async function memory() {
   const idle = QUICK ? 2000 : 10_000;
   // Like the harness's nginx, with room for the idle connections.
@@ -229,8 +241,7 @@ async function memory() {
     // Warm up first: ring buffer pages become resident as they are first
     // written (each ring's data is mapped twice), which is not per-connection cost.
     await wrk(`http://127.0.0.1:${big.port}/ok`, 16, 3, ["-H", "Connection: close"]);
-    await sleep(1000);
-    const baseline = tracer.rssMiB();
+    const baseline = await settledRss(tracer);
     const holder = new Deno.Command("python3", {
       args: ["-c", HOLDER, String(big.port), String(idle)],
       stdin: "piped",
@@ -243,20 +254,20 @@ async function memory() {
     if (!held.startsWith(`held ${idle}`)) {
       throw new Error(`memory: could not hold ${idle} connections: '${held}' ${await holderErr}`);
     }
-    await sleep(1500);
-    const withIdle = tracer.rssMiB();
+    const withIdle = await settledRss(tracer);
     await holder.stdin.close();
     await holder.status;
     await sleep(1000);
     const churn = await wrk(`http://127.0.0.1:${big.port}/ok`, 16, QUICK ? 3 : 20, ["-H", "Connection: close"]);
-    await sleep(2000);
-    const afterChurn = tracer.rssMiB();
+    const churnPeak = tracer.rssMiB();
+    const afterChurn = await settledRss(tracer);
     const { lost } = await tracer.stop();
     return {
       baseline_rss_mib: +baseline.toFixed(1),
       idle_connections: idle,
       rss_with_idle_mib: +withIdle.toFixed(1),
       short_connections: churn.requests,
+      rss_at_churn_end_mib: +churnPeak.toFixed(1),
       rss_after_churn_mib: +afterChurn.toFixed(1),
       lost_events_during_churn: lost,
     };
@@ -343,11 +354,11 @@ export function summaryTable(results: Results): string {
   }
   const m = results.memory as Record<string, number> | undefined;
   if (m) {
-    rows.push(["RSS baseline (after warm-up)", `${m.baseline_rss_mib} MiB`]);
+    rows.push(["RSS baseline (after warm-up, settled)", `${m.baseline_rss_mib} MiB`]);
     rows.push([`RSS with ${m.idle_connections?.toLocaleString("en")} idle connections`, `${m.rss_with_idle_mib} MiB`]);
     rows.push([
       `RSS after ${m.short_connections?.toLocaleString("en")} short connections`,
-      `${m.rss_after_churn_mib} MiB`,
+      `${m.rss_after_churn_mib} MiB (${m.rss_at_churn_end_mib} MiB as the churn ended)`,
     ]);
   }
   const width = Math.max(...rows.map((r) => r[0].length));

@@ -65,10 +65,10 @@ export interface StopMessage {
   type: "stop";
 }
 
-/** Worker to main (live): finished records as NDJSON lines (each ends with "\n"). */
+/** Worker to main (live): finished records as UTF-8 NDJSON lines (each ends with "\n"); `bytes` is transferred. */
 export interface RecordsMessage {
   type: "records";
-  text: string;
+  bytes: Uint8Array;
   count: number;
 }
 

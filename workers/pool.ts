@@ -10,8 +10,8 @@ import type { BatchMessage, FromWorker, StartLiveMessage, StartReplayMessage, To
 
 /** Callbacks for what workers send. */
 export interface PoolHandlers {
-  /** Live: NDJSON text holding `count` records. */
-  onRecords(text: string, count: number): void;
+  /** Live: `count` finished records of a worker, UTF-8 NDJSON. */
+  onRecords(bytes: Uint8Array, count: number): void;
   /** A worker failed: its shard is lost, the tool must stop non-zero. */
   onError(ring: number, message: string): void;
   /** Live: a process exec'd. */
@@ -53,7 +53,7 @@ export class WorkerPool {
         const msg = event.data;
         switch (msg.type) {
           case "records":
-            return handlers.onRecords(msg.text, msg.count);
+            return handlers.onRecords(msg.bytes, msg.count);
           case "batch":
             return this.#batchReply(msg);
           case "exec":

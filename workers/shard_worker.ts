@@ -21,21 +21,20 @@ import { parseGroupBy, StatAggregator } from "../lib/stat/mod.ts";
 import type { Exchange } from "../lib/protocols/common/parser.ts";
 import { loadShim } from "../ffi/shim.ts";
 import { ContainerIds } from "../lib/container.ts";
+import { LineBuffer } from "./line_buffer.ts";
 import type { EventsMessage, FromWorker, StartLiveMessage, ToWorker, WorkerSettings } from "./messages.ts";
 
 /** The kernel wakes us only for big batches (WAKEUP_BYTES): poll this often for the rest. */
 const WAIT_MS = 20;
 /** How often idle connections are checked against the kernel. */
 const SWEEP_MS = 10_000;
-/** Post records once this much text is pending, even mid-drain. */
-const FLUSH_CHARS = 256 * 1024;
 
 let stopping = false;
 let replay: Replay | null = null;
 let sink: RecordSink | null = null;
 
-function post(message: FromWorker): void {
-  self.postMessage(message);
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
 }
 
 function fail(error: unknown): void {
@@ -72,14 +71,17 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 /** Where finished exchanges go: filter, then NDJSON lines or the aggregate. */
 class RecordSink {
   readonly stat: StatAggregator | null;
+  /** Lines as strings (replay, which merges workers' lines in event order). */
   lines: string[] = [];
-  chars = 0;
+  /** Lines as bytes (live), when set. */
+  readonly bytes: LineBuffer | null;
   readonly #keep;
   readonly #clock: WallClock;
   readonly #redact: boolean;
   readonly #only: string | null;
 
-  constructor(settings: WorkerSettings) {
+  constructor(settings: WorkerSettings, bytes: LineBuffer | null = null) {
+    this.bytes = bytes;
     this.#keep = buildRecordFilter(settings.recordFilter);
     this.#only = settings.onlyProtocol;
     this.stat = settings.statGroupBy === null ? null : new StatAggregator(parseGroupBy(settings.statGroupBy).key);
@@ -94,8 +96,8 @@ class RecordSink {
     if (!this.#keep && !this.stat) {
       // The common case: no record object, straight to NDJSON.
       const line = recordJson(protocol, conn, ex, this.#clock) + "\n";
-      this.lines.push(line);
-      this.chars += line.length;
+      if (this.bytes) this.bytes.push(line);
+      else this.lines.push(line);
       return true;
     }
     const record = toRecord(protocol, conn, ex, this.#clock);
@@ -105,8 +107,8 @@ class RecordSink {
       return false;
     }
     const line = JSON.stringify(record) + "\n";
-    this.lines.push(line);
-    this.chars += line.length;
+    if (this.bytes) this.bytes.push(line);
+    else this.lines.push(line);
     return true;
   }
 
@@ -114,7 +116,6 @@ class RecordSink {
   take(): string[] {
     const out = this.lines;
     this.lines = [];
-    this.chars = 0;
     return out;
   }
 
@@ -127,12 +128,14 @@ async function live(start: StartLiveMessage): Promise<void> {
   const shim = loadShim(start.shimPath);
   const save = start.savePath === null ? null : await Deno.open(start.savePath, { append: true });
   const buf = new Uint8Array(start.batchBytes);
-  const out = sink = new RecordSink(start);
-  const flush = () => {
-    if (out.lines.length === 0) return;
-    const lines = out.take();
-    post({ type: "records", text: lines.join(""), count: lines.length });
-  };
+  const lineBuffer = new LineBuffer(() => flush());
+  const out = sink = new RecordSink(start, lineBuffer);
+  function flush() {
+    if (lineBuffer.count === 0) return;
+    const count = lineBuffer.count;
+    const bytes = lineBuffer.take();
+    post({ type: "records", bytes, count }, [bytes.buffer]);
+  }
   const onExec = (pid: number) => post({ type: "exec", pid });
   const isAlive = (pid: number, fd: number, connId: number) => shim.l7_conn_alive(pid, fd, BigInt(connId)) === 1;
   const containers = new ContainerIds();
@@ -157,7 +160,6 @@ async function live(start: StartLiveMessage): Promise<void> {
       if (save) writeAll(save, encodeBlock(buf.subarray(0, n), start.ring));
       if (start.captureOnly) t.stats.bytes += n;
       else t.handleBatch(buf, n);
-      if (out.chars >= FLUSH_CHARS) flush();
     }
   };
   let nextSweep = Date.now() + SWEEP_MS;

@@ -26,6 +26,7 @@ const EXEC_SCAN_DELAYS_MS = [20, 300];
 
 const BATCH_BYTES = 4 * 1024 * 1024;
 const STOP_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+const utf8 = new TextDecoder();
 
 function log(line: string): void {
   Deno.stderr.writeSync(new TextEncoder().encode(`l7trace: ${line}\n`));
@@ -81,9 +82,13 @@ class RecordPrinter {
     if (table) out.write(tableHeader());
   }
 
-  print(text: string, count: number): void {
+  /** NDJSON holding `count` records, as text or as UTF-8 bytes (which are then the writer's). */
+  print(ndjson: string | Uint8Array, count: number): void {
     this.records += count;
-    if (!this.#table) return this.#out.write(text);
+    if (!this.#table) {
+      return typeof ndjson === "string" ? this.#out.write(ndjson) : this.#out.writeBytes(ndjson);
+    }
+    const text = typeof ndjson === "string" ? ndjson : utf8.decode(ndjson);
     let rows = "";
     for (const line of text.split("\n")) {
       if (line) rows += tableRow(JSON.parse(line) as L7Record);
@@ -150,7 +155,7 @@ async function watchLive(options: WatchOptions): Promise<number> {
   const tls = options.tls ? new TlsAttacher(shim, log) : null;
   tls?.scanAll();
   const handlers: PoolHandlers = {
-    onRecords: (text, count) => printer.print(text, count),
+    onRecords: (bytes, count) => printer.print(bytes, count),
     onExec(pid) {
       for (const ms of EXEC_SCAN_DELAYS_MS) setTimeout(() => tls?.scanPid(pid), ms);
     },
@@ -250,7 +255,7 @@ async function watchReplay(options: WatchOptions, path: string): Promise<number>
   let stopped = false;
   stop.stopped.then(() => stopped = true);
   const pool = WorkerPool.replay(options.workers, workerSettings(options, header.realtimeOffsetNs), {
-    onRecords: (text, count) => printer.print(text, count),
+    onRecords: (bytes, count) => printer.print(bytes, count),
     onError(ring, message) {
       log(`worker ${ring} failed: ${message}`);
       failed = true;

@@ -26,7 +26,12 @@ export class OutputWriter {
   /** Queues `text` for writing. */
   write(text: string): void {
     if (this.#closed || text.length === 0) return;
-    const bytes = this.#encoder.encode(text);
+    this.writeBytes(this.#encoder.encode(text));
+  }
+
+  /** Queues UTF-8 `bytes` for writing; the caller must not change them afterwards. */
+  writeBytes(bytes: Uint8Array): void {
+    if (this.#closed || bytes.length === 0) return;
     this.#chain = this.#chain.then(() => this.#writeAll(bytes));
   }
 
