@@ -57,6 +57,8 @@ export class StreamBuffer {
 
   /** The held bytes (a view, valid until the next append, consume or settle). */
   view(): Uint8Array {
+    // Usually the whole lent event: no new view object on the hot path.
+    if (this.#start === 0 && this.#end === this.#buf.length) return this.#buf;
     return this.#buf.subarray(this.#start, this.#end);
   }
 
@@ -130,8 +132,15 @@ export class StreamBuffer {
     let keep = 0;
     while (keep + 1 < pos.length && pos[keep + 1]! <= this.headPos) keep++;
     if (keep > 0) {
-      pos.splice(0, keep);
-      this.#markTs.splice(0, keep);
+      // In place: splice would allocate an array of the removed marks.
+      const ts = this.#markTs;
+      const n = pos.length - keep;
+      for (let i = 0; i < n; i++) {
+        pos[i] = pos[i + keep]!;
+        ts[i] = ts[i + keep]!;
+      }
+      pos.length = n;
+      ts.length = n;
     }
   }
 
