@@ -26,6 +26,8 @@ interface Grpc {
   message?: string;
   request_messages?: number;
   response_messages?: number;
+  request_message_sizes?: number[];
+  response_message_sizes?: number[];
 }
 
 Deno.test("gRPC over h2c: unary, server streaming and an error status on both sides", async () => {
@@ -50,12 +52,14 @@ Deno.test("gRPC over h2c: unary, server streaming and an error status on both si
         p.grpc?.status,
         p.grpc?.message,
         p.grpc?.response_messages,
+        q.grpc?.request_message_sizes,
+        p.grpc?.response_message_sizes,
       ];
     };
     assert.deepEqual(rs.map(view), [
-      ["POST", "/demo.Echo/Echo", 200, "demo.Echo", "Echo", 0, "OK", 1],
-      ["POST", "/demo.Echo/Count", 200, "demo.Echo", "Count", 0, "OK", 3],
-      ["POST", "/demo.Echo/Fail", 200, "demo.Echo", "Fail", 5, "no such thing", 0],
+      ["POST", "/demo.Echo/Echo", 200, "demo.Echo", "Echo", 0, "OK", 1, [2], [7]],
+      ["POST", "/demo.Echo/Count", 200, "demo.Echo", "Count", 0, "OK", 3, [2], [2, 2, 2]],
+      ["POST", "/demo.Echo/Fail", 200, "demo.Echo", "Fail", 5, "no such thing", 0, [1], []],
     ], side);
   }
 });

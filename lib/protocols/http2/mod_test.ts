@@ -203,12 +203,22 @@ Deno.test("http2: gRPC unary call", () => {
   );
   const server = cat(
     frame(1, 4, 1, lit([[":status", "200"], ["content-type", "application/grpc"]])),
-    frame(0, 0, 1, cat(msg("a"), msg("b"))),
+    frame(0, 0, 1, cat(msg("a"), msg("bcd"))),
     frame(1, 5, 1, lit([["grpc-status", "5"], ["grpc-message", "not%20found"]])),
   );
   const [ex] = run(client, server);
-  assert.deepEqual(ex!.req.grpc, { service: "pkg.Greeter", method: "SayHello", request_messages: 1 });
-  assert.deepEqual(ex!.resp.grpc, { status: 5, message: "not found", response_messages: 2 });
+  assert.deepEqual(ex!.req.grpc, {
+    service: "pkg.Greeter",
+    method: "SayHello",
+    request_messages: 1,
+    request_message_sizes: [2],
+  });
+  assert.deepEqual(ex!.resp.grpc, {
+    status: 5,
+    message: "not found",
+    response_messages: 2,
+    response_message_sizes: [1, 3],
+  });
   assert.equal(ex!.req.body, "00000000026869");
   assert.equal(p.summarize(ex!.req, ex!.resp), "/pkg.Greeter/SayHello -> grpc 5");
   assert.equal(filters.build({ "grpc-status": ["5"] })!(ex!.req, ex!.resp), true);
@@ -216,6 +226,31 @@ Deno.test("http2: gRPC unary call", () => {
   assert.equal(filters.build({ path: ["/x,/pkg.Greeter/SayHello"], method: ["post"] })!(ex!.req, ex!.resp), true);
   assert.equal(filters.build({ status: ["5xx"] })!(ex!.req, ex!.resp), false);
   assert.throws(() => filters.build({ "grpc-status": ["17"] }), RangeError);
+});
+
+Deno.test("http2: gRPC message sizes across DATA frames and byte-split feeds, the first 64 kept", () => {
+  const head = frame(1, 4, 1, lit([[":method", "POST"], [":path", "/s.S/M"], ["content-type", "application/grpc"]]));
+  // A 300-byte message whose prefix and body straddle two DATA frames, then 70 empty ones.
+  const big = cat(new Uint8Array([0, 0, 0, 1, 44]), new Uint8Array(300));
+  const empties = new Uint8Array(70 * 5);
+  const client = cat(
+    PREFACE,
+    head,
+    frame(0, 0, 1, big.subarray(0, 3)),
+    frame(0, 0, 1, big.subarray(3)),
+    frame(0, 1, 1, empties),
+  );
+  const server = cat(
+    frame(1, 4, 1, lit([[":status", "200"], ["content-type", "application/grpc"]])),
+    frame(1, 5, 1, lit([["grpc-status", "0"]])),
+  );
+  for (const chunk of [undefined, 1, 7]) {
+    const [ex] = run(client, server, chunk);
+    const g = ex!.req.grpc!;
+    assert.equal(g.request_messages, 71, `chunk ${chunk}`);
+    assert.deepEqual(g.request_message_sizes, [300, ...new Array(63).fill(0)], `chunk ${chunk}`);
+    assert.deepEqual(ex!.resp.grpc, { status: 0, message: "", response_messages: 0, response_message_sizes: [] });
+  }
 });
 
 Deno.test("http2: findBoundary finds the preface and plausible frames", () => {

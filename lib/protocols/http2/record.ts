@@ -73,6 +73,7 @@ export function toExchange(s: H2Stream, closing: boolean): Exchange | null {
       service: m ? m[1]! : path === UNKNOWN ? UNKNOWN : "",
       method: m ? m[2]! : path === UNKNOWN ? UNKNOWN : "",
       request_messages: req.grpcMessages,
+      request_message_sizes: req.grpcSizes,
     };
   }
   let response: Http2Response | null = null;
@@ -94,6 +95,7 @@ export function toExchange(s: H2Stream, closing: boolean): Exchange | null {
         status: st !== undefined && /^\d+$/.test(st) ? Number(st) : null,
         message: percentDecode(trailers["grpc-message"] ?? respHeaders["grpc-message"] ?? ""),
         response_messages: resp.grpcMessages,
+        response_message_sizes: resp.grpcSizes,
       };
     }
   } else if (s.error) {

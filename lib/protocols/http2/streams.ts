@@ -10,6 +10,8 @@ import type { H2Stream, Half, Http2State } from "./types.ts";
 
 /** Open streams kept per connection; the oldest is dropped beyond this (bounded memory). */
 const MAX_OPEN_STREAMS = 1024;
+/** gRPC message sizes kept per stream direction; later messages are only counted. */
+export const MAX_GRPC_SIZES = 64;
 
 function newHalf(): Half {
   return {
@@ -26,6 +28,7 @@ function newHalf(): Half {
     grpcPrefix: [],
     grpcLeft: 0,
     grpcMessages: 0,
+    grpcSizes: [],
   };
 }
 
@@ -135,6 +138,7 @@ function countGrpc(half: Half, data: Uint8Array): void {
       half.grpcLeft = p[1]! * 2 ** 24 + ((p[2]! << 16) | (p[3]! << 8) | p[4]!);
       half.grpcPrefix = [];
       half.grpcMessages++;
+      if (half.grpcSizes.length < MAX_GRPC_SIZES) half.grpcSizes.push(half.grpcLeft);
     }
   }
 }

@@ -16,6 +16,8 @@ export interface GrpcRequestInfo {
   method: string;
   /** Length-prefixed messages the client sent. */
   request_messages: number;
+  /** Each message's length from its prefix (without the 5-byte prefix), the first 64. */
+  request_message_sizes: number[];
 }
 
 /** gRPC details of a response (`resp.grpc`). */
@@ -26,6 +28,8 @@ export interface GrpcResponseInfo {
   message: string;
   /** Length-prefixed messages the server sent. */
   response_messages: number;
+  /** Each message's length from its prefix (without the 5-byte prefix), the first 64. */
+  response_message_sizes: number[];
 }
 
 /** The `req` of an HTTP/2 record. Unknown values read {@linkcode UNKNOWN}. */
@@ -73,6 +77,8 @@ export interface Half {
   grpcPrefix: number[];
   grpcLeft: number;
   grpcMessages: number;
+  /** Lengths of the first MAX_GRPC_SIZES messages. */
+  grpcSizes: number[];
 }
 
 /** One HTTP/2 stream: the request half and the response half. */
