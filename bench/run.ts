@@ -69,10 +69,17 @@ interface WrkResult {
   requests: number;
 }
 
-async function wrk(url: string, connections: number, seconds: number, extra: string[] = []): Promise<WrkResult> {
+async function wrk(
+  url: string,
+  connections: number,
+  seconds: number,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<WrkResult> {
   const out = await new Deno.Command("wrk", {
     args: ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...extra, url],
     stdout: "piped",
+    env,
   }).output();
   const text = new TextDecoder().decode(out.stdout);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
@@ -191,8 +198,39 @@ async function loss() {
     await nginx.stop();
   }
   const clean = rows.filter((r) => r.lost_events === 0).map((r) => r.rps);
+  return {
+    rows,
+    max_rps_without_loss: clean.length ? Math.max(...clean) : 0,
+    pipelined: await pipelinedLoss(),
+  };
+}
+
+/**
+ * One request per syscall, wrk, nginx and l7trace saturate two cores well
+ * below the rate at which the rings overflow. Pipelined (WRK_PIPELINE
+ * requests per write) the request rate goes higher: this finds where the
+ * kernel starts losing events, as the depth grows.
+ */
+async function pipelinedLoss() {
+  const nginx = await startNginx(`location = /ok { return 200 "ok"; }`);
+  const rows = [];
+  try {
+    for (const depth of QUICK ? [4, 32] : [2, 4, 8, 16, 32, 64]) {
+      const tracer = await startL7trace([]);
+      const w = await wrk(`http://127.0.0.1:${nginx.port}/ok`, 16, QUICK ? 2 : 4, ["-s", PIPELINE_SCRIPT], {
+        WRK_PIPELINE: String(depth),
+      });
+      const { lost, records } = await tracer.stop();
+      rows.push({ depth, rps: Math.round(w.rps), records, lost_events: lost });
+    }
+  } finally {
+    await nginx.stop();
+  }
+  const clean = rows.filter((r) => r.lost_events === 0).map((r) => r.rps);
   return { rows, max_rps_without_loss: clean.length ? Math.max(...clean) : 0 };
 }
+
+const PIPELINE_SCRIPT = new URL("./wrk_pipeline.lua", import.meta.url).pathname;
 
 const HOLDER = `
 import resource, socket, sys
@@ -344,6 +382,7 @@ export function summaryTable(results: Results): string {
   const l = results.loss as {
     rows: { connections: number; rps: number; lost_events: number }[];
     max_rps_without_loss: number;
+    pipelined: { rows: { depth: number; rps: number; lost_events: number }[]; max_rps_without_loss: number };
   } | undefined;
   if (l) {
     rows.push([
@@ -351,6 +390,12 @@ export function summaryTable(results: Results): string {
       l.rows.map((r) => `${r.connections}: ${r.rps.toLocaleString("en")}, ${r.lost_events}`).join("; "),
     ]);
     rows.push(["highest rate without loss", `${l.max_rps_without_loss.toLocaleString("en")} req/s`]);
+    const p = l.pipelined;
+    rows.push([
+      "pipelined loss sweep (depth: req/s, lost)",
+      p.rows.map((r) => `${r.depth}: ${r.rps.toLocaleString("en")}, ${r.lost_events}`).join("; "),
+    ]);
+    rows.push(["pipelined: highest rate without loss", `${p.max_rps_without_loss.toLocaleString("en")} req/s`]);
   }
   const m = results.memory as Record<string, number> | undefined;
   if (m) {
