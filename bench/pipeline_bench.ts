@@ -35,14 +35,16 @@ export function batch(protocol: number, n: number): Uint8Array {
   return w.bytes.slice();
 }
 
-for (const [name, protocol] of [["http", 1], ["redis", 2]] as const) {
-  const events = batch(protocol, 10_000);
-  Deno.bench(`pipeline ${name}: 10,000 exchanges, decode to NDJSON`, () => {
-    let out = 0;
-    const t = new Tracker({ maxBodyBytes: 1024 }, (p, conn, ex) => {
-      out += recordJson(p, conn, ex, CLOCK).length;
+if (import.meta.main) {
+  for (const [name, protocol] of [["http", 1], ["redis", 2]] as const) {
+    const events = batch(protocol, 10_000);
+    Deno.bench(`pipeline ${name}: 10,000 exchanges, decode to NDJSON`, () => {
+      let out = 0;
+      const t = new Tracker({ maxBodyBytes: 1024 }, (p, conn, ex) => {
+        out += recordJson(p, conn, ex, CLOCK).length;
+      });
+      t.handleBatch(events, events.length);
+      if (out === 0) throw new Error("no records");
     });
-    t.handleBatch(events, events.length);
-    if (out === 0) throw new Error("no records");
-  });
+  }
 }

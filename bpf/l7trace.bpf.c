@@ -23,7 +23,6 @@
 #define IPPROTO_UDP 17
 #define EINPROGRESS 115
 #define MAX_IOVECS 1024
-#define WAKEUP_BYTES (64 * 1024)
 #define MAX_MMSG 32	/* datagrams of one sendmmsg/recvmmsg call, as tail calls allow */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -267,13 +266,10 @@ static __always_inline int emit(__u32 tgid, __s32 fd, void *ev, __u64 size)
 	void *rb = bpf_map_lookup_elem(&rings, &idx);
 
 	/*
-	 * Waking the reader costs more than the copy: wake it only once
-	 * WAKEUP_BYTES are waiting; it polls every few ms for the rest.
+	 * Waking the reader costs more than the copy, and the reader polls
+	 * on a timer: it is never woken.
 	 */
-	__u64 flags = rb && bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
-										     : BPF_RB_NO_WAKEUP;
-
-	if (!rb || bpf_ringbuf_output(rb, ev, size, flags)) {
+	if (!rb || bpf_ringbuf_output(rb, ev, size, BPF_RB_NO_WAKEUP)) {
 		count(L7_CNT_LOST + (idx & (L7_MAX_RINGS - 1)));
 		return -1;
 	}

@@ -13,13 +13,14 @@
  * stop when its batch buffer is full without losing the record.
  */
 #include <errno.h>
+#include <signal.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -29,7 +30,6 @@
 
 struct ring {
 	int fd;
-	int epfd;
 	unsigned long mask;
 	unsigned long *consumer_pos;
 	unsigned long *producer_pos;
@@ -95,8 +95,6 @@ static void ring_unmap(struct ring *r)
 		munmap(r->consumer_pos, page);
 	if (r->producer_pos)
 		munmap(r->producer_pos, page + 2 * r->size);
-	if (r->epfd > 0)
-		close(r->epfd);
 	if (r->fd > 0)
 		close(r->fd);
 	memset(r, 0, sizeof(*r));
@@ -105,7 +103,6 @@ static void ring_unmap(struct ring *r)
 static int ring_create(struct ring *r, unsigned int size)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	struct epoll_event ev = { .events = EPOLLIN };
 	void *p;
 
 	r->fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, size, NULL);
@@ -123,10 +120,25 @@ static int ring_create(struct ring *r, unsigned int size)
 		return fail(-errno, "Cannot map a ring buffer: %s", strerror(errno));
 	r->producer_pos = p;
 	r->data = (__u8 *)p + page;
-	r->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->epfd < 0 || epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->fd, &ev))
-		return fail(-errno, "Cannot poll a ring buffer: %s", strerror(errno));
 	return 0;
+}
+
+/*
+ * The verifier gives up with EAGAIN when a signal is pending, and libbpf
+ * retries only a few times: a process receiving signals often (a profiler's
+ * SIGPROF, a terminal's SIGWINCH) could never load. Signals wait until the
+ * load is done instead.
+ */
+static int load_without_signals(struct l7trace *obj)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = l7trace__load(obj);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
 }
 
 /*
@@ -164,7 +176,7 @@ int l7_open(unsigned int nr_rings, unsigned int ring_bytes,
 	 * compare ring sizes when a ring is inserted, and libbpf 1.1 crashes
 	 * when the template's size is set.
 	 */
-	err = l7trace__load(skel);
+	err = load_without_signals(skel);
 	if (err) {
 		l7trace__destroy(skel);
 		skel = NULL;
@@ -329,31 +341,6 @@ int l7_attached_count(void)
 static inline unsigned long load_acquire(unsigned long *p)
 {
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static inline int ring_has_data(struct ring *r)
-{
-	return load_acquire(r->consumer_pos) < load_acquire(r->producer_pos);
-}
-
-/*
- * Block until ring `i` has data or timeout_ms passes. Returns 1 when data is
- * ready, 0 on timeout, negative errno on error. Called through a
- * nonblocking FFI call, so it runs on a Deno pool thread.
- */
-int l7_wait(unsigned int i, int timeout_ms)
-{
-	struct epoll_event ev;
-	int n;
-
-	if (i >= ring_count)
-		return -EINVAL;
-	if (ring_has_data(&rings[i]))
-		return 1;
-	n = epoll_wait(rings[i].epfd, &ev, 1, timeout_ms);
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-	return n > 0 || ring_has_data(&rings[i]);
 }
 
 /*

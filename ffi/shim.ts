@@ -142,7 +142,6 @@ const SYMBOLS = {
   l7_close: { parameters: [], result: "void" },
   l7_last_error: { parameters: ["buffer", "i32"], result: "i32" },
   l7_realtime_offset_ns: { parameters: [], result: "i64" },
-  l7_wait: { parameters: ["u32", "i32"], result: "i32", nonblocking: true },
   l7_drain: { parameters: ["u32", "buffer", "u32"], result: "i32" },
   l7_counters: { parameters: ["buffer", "u32"], result: "i32" },
   l7_conn_map_entries: { parameters: [], result: "i32" },

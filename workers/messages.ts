@@ -60,6 +60,12 @@ export interface TickMessage {
   tick: number;
 }
 
+/** Main to worker (live): a RecordsMessage's buffer, written out, for reuse. */
+export interface RecycleMessage {
+  type: "recycle";
+  buffer: ArrayBuffer;
+}
+
 /** Main to worker: drain what is left, report, and stop. */
 export interface StopMessage {
   type: "stop";
@@ -118,6 +124,7 @@ export type ToWorker =
   | StartLiveMessage
   | StartReplayMessage
   | EventsMessage
+  | RecycleMessage
   | TickMessage
   | StopMessage;
 /** Anything a worker sends. */

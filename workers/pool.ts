@@ -10,8 +10,11 @@ import type { BatchMessage, FromWorker, StartLiveMessage, StartReplayMessage, To
 
 /** Callbacks for what workers send. */
 export interface PoolHandlers {
-  /** Live: `count` finished records of a worker, UTF-8 NDJSON. */
-  onRecords(bytes: Uint8Array, count: number): void;
+  /**
+   * Live: `count` finished records of a worker, UTF-8 NDJSON. Call
+   * `written` once the bytes are no longer needed: the worker reuses them.
+   */
+  onRecords(bytes: Uint8Array, count: number, written: () => void): void;
   /** A worker failed: its shard is lost, the tool must stop non-zero. */
   onError(ring: number, message: string): void;
   /** Live: a process exec'd. */
@@ -53,7 +56,10 @@ export class WorkerPool {
         const msg = event.data;
         switch (msg.type) {
           case "records":
-            return handlers.onRecords(msg.bytes, msg.count);
+            return handlers.onRecords(msg.bytes, msg.count, () => {
+              const buffer = msg.bytes.buffer as ArrayBuffer;
+              worker.postMessage({ type: "recycle", buffer } satisfies ToWorker, [buffer]);
+            });
           case "batch":
             return this.#batchReply(msg);
           case "exec":

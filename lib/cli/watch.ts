@@ -82,13 +82,17 @@ class RecordPrinter {
     if (table) out.write(tableHeader());
   }
 
-  /** NDJSON holding `count` records, as text or as UTF-8 bytes (which are then the writer's). */
-  print(ndjson: string | Uint8Array, count: number): void {
+  /**
+   * NDJSON holding `count` records, as text or as UTF-8 bytes (the
+   * writer's until `written` is called).
+   */
+  print(ndjson: string | Uint8Array, count: number, written?: () => void): void {
     this.records += count;
     if (!this.#table) {
-      return typeof ndjson === "string" ? this.#out.write(ndjson) : this.#out.writeBytes(ndjson);
+      return typeof ndjson === "string" ? this.#out.write(ndjson) : this.#out.writeBytes(ndjson, written);
     }
     const text = typeof ndjson === "string" ? ndjson : utf8.decode(ndjson);
+    written?.();
     let rows = "";
     for (const line of text.split("\n")) {
       if (line) rows += tableRow(JSON.parse(line) as L7Record);
@@ -155,7 +159,7 @@ async function watchLive(options: WatchOptions): Promise<number> {
   const tls = options.tls ? new TlsAttacher(shim, log) : null;
   tls?.scanAll();
   const handlers: PoolHandlers = {
-    onRecords: (bytes, count) => printer.print(bytes, count),
+    onRecords: (bytes, count, written) => printer.print(bytes, count, written),
     onExec(pid) {
       for (const ms of EXEC_SCAN_DELAYS_MS) setTimeout(() => tls?.scanPid(pid), ms);
     },

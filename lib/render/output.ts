@@ -29,10 +29,14 @@ export class OutputWriter {
     this.writeBytes(this.#encoder.encode(text));
   }
 
-  /** Queues UTF-8 `bytes` for writing; the caller must not change them afterwards. */
-  writeBytes(bytes: Uint8Array): void {
-    if (this.#closed || bytes.length === 0) return;
-    this.#chain = this.#chain.then(() => this.#writeAll(bytes));
+  /**
+   * Queues UTF-8 `bytes` for writing; the caller must not change them
+   * before `written` is called (once they are written, or dropped because
+   * stdout closed).
+   */
+  writeBytes(bytes: Uint8Array, written?: () => void): void {
+    if (this.#closed || bytes.length === 0) return written?.();
+    this.#chain = this.#chain.then(() => this.#writeAll(bytes)).then(written);
   }
 
   /** Resolves when everything queued so far is written. */

@@ -166,6 +166,28 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
+Deno.test("l7trace loads while signals keep arriving (a sampling profiler's SIGPROF)", async () => {
+  // The verifier gives up with EAGAIN on a pending signal; V8's profiler
+  // sends SIGPROF every few hundred µs.
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-prof-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "--cpu-prof", `--cpu-prof-dir=${dir}`, "--cpu-prof-interval=200", MAIN, "watch"]
+        .concat(["--json", "--duration", "1"]),
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    assert.match(stderr, /ready: \d+ probes attached/);
+    const profiles = [...Deno.readDirSync(dir)].map((e) => e.name);
+    assert.ok(profiles.some((n) => n.endsWith(".cpuprofile")), `the profiler ran: ${profiles}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  await assertNothingLoaded();
+});
+
 Deno.test("a closed stdout (| head -1) ends l7trace cleanly with exit 0", async () => {
   const { startTestHttpServer } = await import("./harness.ts");
   const py = await startTestHttpServer();
