@@ -123,6 +123,33 @@ Deno.test("a kernel without a needed tracepoint is reported in one line, exit 1"
   await assertNothingLoaded();
 });
 
+Deno.test("tracefs not mounted: l7trace mounts it and runs", async () => {
+  // In a mount namespace of its own, so the host keeps its tracefs.
+  const r = await l7trace(["watch", "--json", "--duration", "1"], {}, [
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
+    "umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null; " +
+    'if [ -e /sys/kernel/tracing/events ]; then echo "still mounted" >&2; exit 9; fi; exec "$0" "$@"',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /ready: \d+ probes attached/);
+  await assertNothingLoaded();
+});
+
+Deno.test("tracefs that cannot be found is one line saying how to mount it, exit 1", async () => {
+  const r = await l7trace(["watch"], { L7TRACE_TRACEFS: "/nonexistent/tracing" });
+  assert.equal(r.code, 1);
+  assertOneLine(
+    r.stderr,
+    /^l7trace: Cannot find tracefs at \/nonexistent\/tracing: mount it with 'mount -t tracefs nodev \/sys\/kernel\/tracing'$/,
+  );
+  await assertNothingLoaded();
+});
+
 Deno.test("--duration stops by itself, exits 0, prints the summary, leaves nothing attached", async () => {
   await assertNothingLoaded();
   const r = await l7trace(["watch", "--json", "--duration", "1"]);
