@@ -128,12 +128,25 @@ struct io_args {
 	__u64 mmsg_base;	/* ... and the user's mmsghdr array */
 };
 
+/*
+ * Task storage rather than a hash keyed by thread: a lookup is a pointer
+ * walk, with no hashing, no bucket lock and no delete, on every syscall
+ * the program sees; and a thread that dies mid-call takes its entry along.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct io_args);
 } active SEC(".maps");
+
+/* The syscall in flight on this thread, or NULL. */
+static __always_inline struct io_args *current_io(void)
+{
+	struct io_args *a = bpf_task_storage_get(&active, bpf_get_current_task_btf(), 0, 0);
+
+	return a && a->kind ? a : NULL;
+}
 
 /* An SSL_read/SSL_write call in flight on one thread. */
 struct ssl_call {
@@ -731,26 +744,30 @@ static __always_inline void save_io(__s32 fd, __u64 ptr, __u64 cnt, __u64 addr,
 				    __u8 kind, __u8 dir)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct io_args a = {};
+	struct io_args *a;
 
 	if ((pid_tgid >> 32) == self_tgid || !process_wanted(pid_tgid >> 32))
 		return;
-	a.fd = fd;
-	a.ptr = ptr;
-	a.count = cnt;
-	a.addr = addr;
-	a.kind = kind;
-	a.dir = dir;
-	a.ts = bpf_ktime_get_ns();
+	a = bpf_task_storage_get(&active, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!a)
+		return;
+	*a = (struct io_args){
+		.fd = fd,
+		.ptr = ptr,
+		.count = cnt,
+		.addr = addr,
+		.kind = kind,
+		.dir = dir,
+		.ts = bpf_ktime_get_ns(),
+	};
 	if (kind <= IO_MSG || kind == IO_MMSG) {
 		struct ssl_call *sc = bpf_map_lookup_elem(&ssl_active, &pid_tgid);
 
 		if (sc) {
 			sc->fd = fd;
-			a.in_ssl = 1;
+			a->in_ssl = 1;
 		}
 	}
-	bpf_map_update_elem(&active, &pid_tgid, &a, BPF_ANY);
 }
 
 /*
@@ -784,7 +801,7 @@ struct {
 static __always_inline void finish_io(void *ctx, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct io_args *a = bpf_map_lookup_elem(&active, &pid_tgid);
+	struct io_args *a = current_io();
 	struct user_msghdr m;
 
 	if (!a)
@@ -826,13 +843,13 @@ static __always_inline void finish_io(void *ctx, long ret)
 		bpf_tail_call(ctx, &tp_tails, 0);
 	}
 out:
-	bpf_map_delete_elem(&active, &pid_tgid);
+	a->kind = 0;
 }
 
 static __always_inline void mark_socket(struct trace_event_raw_sock_msg_length *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct io_args *a = bpf_map_lookup_elem(&active, &pid_tgid);
+	struct io_args *a = current_io();
 
 	if (!a)
 		return;
@@ -931,7 +948,7 @@ SEC("tracepoint/syscalls/sys_exit_connect")
 int exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct io_args *a = bpf_map_lookup_elem(&active, &pid_tgid);
+	struct io_args *a = current_io();
 
 	if (!a)
 		return 0;
@@ -940,14 +957,14 @@ int exit_connect(struct trace_event_raw_sys_exit *ctx)
 
 		new_conn(&key, L7_ROLE_CLIENT, 0);
 	}
-	bpf_map_delete_elem(&active, &pid_tgid);
+	a->kind = 0;
 	return 0;
 }
 
 static __always_inline void accepted(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct io_args *a = bpf_map_lookup_elem(&active, &pid_tgid);
+	struct io_args *a = current_io();
 
 	if (!a)
 		return;
@@ -956,7 +973,7 @@ static __always_inline void accepted(long ret)
 
 		new_conn(&key, L7_ROLE_SERVER, 0);
 	}
-	bpf_map_delete_elem(&active, &pid_tgid);
+	a->kind = 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_accept")
