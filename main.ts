@@ -6,6 +6,7 @@
 import { helpText, parseCommandLine } from "./lib/cli/args.ts";
 import { CliError } from "./lib/cli/errors.ts";
 import { watch } from "./lib/cli/watch.ts";
+import { tuneMalloc } from "./lib/cli/malloc_tuning.ts";
 
 /** The version printed by `l7trace --version`. */
 export const VERSION = "0.1.0";
@@ -20,6 +21,7 @@ async function main(args: string[]): Promise<number> {
       Deno.stdout.writeSync(new TextEncoder().encode(`l7trace ${VERSION}\n`));
       return 0;
     case "watch":
+      tuneMalloc();
       return await watch(cmd.options);
   }
 }
