@@ -54,7 +54,7 @@ test: setup-test build
 	$(DENO) test --allow-all
 
 test-unit:
-	$(DENO) test --allow-read lib/ ffi/
+	$(DENO) test --allow-read --allow-write --allow-run lib/ ffi/ workers/
 
 check:
 	$(DENO) fmt --check && $(DENO) lint && $(DENO) check main.ts workers/shard_worker.ts
