@@ -106,6 +106,11 @@ export interface StatMessage {
   snapshot: StatSnapshot;
 }
 
+/** Worker to main (live): the worker drains its ring from now on. */
+export interface ReadyMessage {
+  type: "ready";
+}
+
 /** Worker to main: the worker stopped; its final counters and (stat) aggregate. */
 export interface DoneMessage {
   type: "done";
@@ -132,6 +137,7 @@ export type FromWorker =
   | RecordsMessage
   | BatchMessage
   | ExecMessage
+  | ReadyMessage
   | StatMessage
   | DoneMessage
   | ErrorMessage;

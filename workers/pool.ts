@@ -34,6 +34,7 @@ export interface ReplayPart {
 export class WorkerPool {
   readonly #workers: Worker[] = [];
   readonly #done: Promise<{ stats: TrackerStats; snapshot: StatSnapshot | null }>[] = [];
+  readonly #ready: Promise<void>[] = [];
   readonly #ticks = new Map<number, { snapshots: StatSnapshot[]; resolve: (s: StatSnapshot[]) => void }>();
   #nextTick = 0;
   readonly #batches = new Map<
@@ -52,6 +53,9 @@ export class WorkerPool {
         type: "module",
       });
       const done = Promise.withResolvers<{ stats: TrackerStats; snapshot: StatSnapshot | null }>();
+      const ready = Promise.withResolvers<void>();
+      // A worker that fails before it is ready: the failure is reported through done.
+      done.promise.catch(() => ready.resolve());
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const msg = event.data;
         switch (msg.type) {
@@ -64,6 +68,8 @@ export class WorkerPool {
             return this.#batchReply(msg);
           case "exec":
             return handlers.onExec?.(msg.pid);
+          case "ready":
+            return ready.resolve();
           case "stat":
             return this.#tickReply(msg.tick, msg.snapshot);
           case "done":
@@ -81,7 +87,16 @@ export class WorkerPool {
       worker.postMessage(start(ring));
       this.#workers.push(worker);
       this.#done.push(done.promise);
+      this.#ready.push(ready.promise);
     }
+  }
+
+  /**
+   * Live: resolves once every worker drains its ring (or has failed), so
+   * that traffic after it is not lost to rings nobody reads yet.
+   */
+  async ready(): Promise<void> {
+    await Promise.all(this.#ready);
   }
 
   /** Workers that read the live tracer's rings, one each. */

@@ -182,6 +182,7 @@ async function watchLive(options: WatchOptions): Promise<number> {
     shim.l7_close();
     throw error;
   }
+  await pool.ready();
   const tlsNote = tls ? `, TLS probes on ${tls.attached.length} files` : "";
   log(`ready: ${shim.l7_attached_count()} probes attached, ${options.workers} workers${tlsNote}`);
 

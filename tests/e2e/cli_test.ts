@@ -215,6 +215,42 @@ Deno.test("l7trace loads while signals keep arriving (a sampling profiler's SIGP
   await assertNothingLoaded();
 });
 
+Deno.test("the ready line comes once every worker drains its ring: traffic right after it is not lost", async () => {
+  const { startNginx, socketClient } = await import("./harness.ts");
+  const nginx = await startNginx(`keepalive_requests 100000; location /e { return 200 "$arg_id"; }`);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "watch", "--json", "--ring-size", "512K", "--workers", "1"],
+    env: { L7TRACE_TEST_WORKER_DELAY_MS: "4000" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = new Response(child.stdout).text();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let stderr = "";
+  while (!stderr.includes("ready")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stderr += value;
+  }
+  // 2000 requests 0.5 ms apart: over 1 MiB of events within the worker's
+  // start-up delay, and some 10 KiB per 10 ms once the worker drains.
+  const client = await socketClient(["paced", "127.0.0.1", String(nginx.port), "2000", "0.5"]);
+  await sleep(300);
+  child.kill("SIGINT");
+  await child.status;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stderr += value;
+  }
+  await nginx.stop();
+  assert.deepEqual(client.lines, ["2000"]);
+  assert.match(stderr, / 0 events lost in the kernel/);
+  const records = (await stdout).trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(records.filter((r) => r.pid === client.pid).length, 2000, stderr);
+  assert.equal(records.filter((r) => r.pid === nginx.pid).length, 2000, stderr);
+});
+
 Deno.test("a closed stdout (| head -1) ends l7trace cleanly with exit 0", async () => {
   const { startTestHttpServer } = await import("./harness.ts");
   const py = await startTestHttpServer();

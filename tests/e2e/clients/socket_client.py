@@ -10,6 +10,9 @@ Usage:
                                         in one write, then read every reply; then 10
                                         paced requests (id 1000000+k), 50 ms apart,
                                         after a 1 s pause
+  socket_client.py paced HOST PORT N MS
+                                        N requests GET /e?id=i one at a time on one
+                                        connection, MS ms apart; prints the count
 Prints one line per response: the response body.
 """
 import os
@@ -113,6 +116,27 @@ def burst(host, port, count, rounds):
     s.close()
 
 
+def paced(host, port, count, ms):
+    s = socket.create_connection((host, port))
+    rest = b""
+
+    def recv(n):
+        nonlocal rest
+        if rest:
+            out, rest = rest, b""
+            return out
+        return s.recv(n)
+
+    for i in range(count):
+        s.sendall(b"GET /e?id=%d HTTP/1.1\r\nHost: paced\r\n\r\n" % i)
+        body, rest = read_response(recv)
+        if body != b"%d" % i:
+            raise SystemExit("reply %r to request %d" % (body, i))
+        time.sleep(ms / 1000)
+    print(count)
+    s.close()
+
+
 if __name__ == "__main__":
     mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if mode == "vectored":
@@ -123,3 +147,5 @@ if __name__ == "__main__":
         upgrade(host, port, int(sys.argv[4]))
     elif mode == "burst":
         burst(host, port, int(sys.argv[4]), int(sys.argv[5]))
+    elif mode == "paced":
+        paced(host, port, int(sys.argv[4]), float(sys.argv[5]))
