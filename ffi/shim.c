@@ -320,10 +320,36 @@ int l7_attach_tls(const char *path)
 }
 
 /* Detach every program and free every map. Safe to call twice. */
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/*
+ * Detaching a probe waits for an RCU grace period, some 50 ms here: one
+ * after another, 33 probes took 1.8 s to detach. Detached side by side,
+ * they share grace periods.
+ */
+static void destroy_links(void)
+{
+	pthread_t threads[MAX_LINKS];
+	int started[MAX_LINKS];
+
+	for (int i = 0; i < link_count; i++)
+		started[i] = pthread_create(&threads[i], NULL, destroy_link, links[i]) == 0;
+	for (int i = 0; i < link_count; i++) {
+		if (started[i])
+			pthread_join(threads[i], NULL);
+		else
+			bpf_link__destroy(links[i]);
+	}
+	link_count = 0;
+}
+
 void l7_close(void)
 {
-	while (link_count > 0)
-		bpf_link__destroy(links[--link_count]);
+	destroy_links();
 	for (unsigned int i = 0; i < ring_count; i++)
 		ring_unmap(&rings[i]);
 	ring_count = 0;
