@@ -89,6 +89,7 @@ struct conn_state {
 	__u8 flags;
 	__u8 split_dir;		/* direction of split_header */
 	__u32 split_header;	/* a lone 4-byte MySQL packet header, or 0 */
+	__u64 sk;		/* struct sock *, from its first socket syscall */
 };
 
 struct {
@@ -158,7 +159,9 @@ struct ssl_call {
 	__s32 fd;	/* its fd, -1 until one happens */
 	__u8 dir;
 	__u8 ex;	/* SSL_*_ex: success is 1, the count is at len_ptr */
-	__u8 _pad[2];
+	__u8 go;	/* Go crypto/tls: the count is len, the fd known */
+	__u8 _pad;
+	__u64 len;
 };
 
 struct {
@@ -556,6 +559,11 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 		if (!c)
 			return;
 	}
+	/* Go's TLS probes name the fd, not the socket: its syscalls did. */
+	if (a->sk)
+		c->sk = a->sk;
+	else
+		a->sk = c->sk;
 	if (a->tls_plain)
 		mark_tls(c);
 	else if (c->flags & CONN_TLS)
@@ -581,7 +589,8 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 		__u8 role = L7_ROLE_UNKNOWN;
 		__u8 proto;
 
-		if (a->kind == IO_SENDFILE || peek(a, head, &n, ret))
+		/* No socket yet (Go TLS before any syscall of it): no addresses. */
+		if (a->kind == IO_SENDFILE || !a->sk || peek(a, head, &n, ret))
 			return;
 		if ((c->flags & CONN_SPLIT) && c->split_dir == dir &&
 		    (c->split_header & 0xffffff) == ret && n >= 1) {
@@ -1088,7 +1097,9 @@ static __always_inline void ssl_exit(long ret)
 
 	if (!sc)
 		return;
-	if (sc->ex) {
+	if (sc->go) {
+		n = sc->len;
+	} else if (sc->ex) {
 		n = 0;
 		if (ret == 1)
 			bpf_probe_read_user(&n, sizeof(n), (void *)sc->len_ptr);
@@ -1186,6 +1197,137 @@ SEC("uretprobe")
 int BPF_KRETPROBE(ssl_read_ex_return, int ret)
 {
 	bpf_tail_call(ctx, &uprobe_tails, 0);
+	return 0;
+}
+
+/*
+ * Go's crypto/tls (Go 1.17+, register ABI on amd64). Uprobes on
+ * (*Conn).Write and (*Conn).Read, and on each RET of (*Conn).Read: Go
+ * cannot take return probes, whose trampoline breaks its stack copying.
+ * Arguments are in RAX (the *Conn), RBX and RCX (the []byte's pointer and
+ * length); R14 is the goroutine, which may move between threads while the
+ * call blocks, so a Read in flight is keyed by it.
+ *
+ * The socket: Conn.conn is a net.Conn interface (itab, data). When its
+ * itab is the *net.TCPConn one, data points at a netFD pointer, and netFD
+ * starts with poll.FD, whose Sysfd follows a 16-byte fdMutex. Any other
+ * net.Conn is not followed. Each probe's cookie is the itab's link-time
+ * address minus the probe's: added to the probed address (the uprobe's IP),
+ * it gives the itab's address in this process, PIE or not.
+ */
+struct go_read_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 g;
+};
+
+struct go_read {
+	__u64 conn;
+	__u64 buf;
+	__u64 ts;
+	__s32 fd;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_read_key);
+	__type(value, struct go_read);
+} go_reads SEC(".maps");
+
+#define GO_POLL_FD_SYSFD 16
+
+/* The fd under a *tls.Conn, or -1 when its net.Conn is not a *net.TCPConn. */
+static __always_inline __s32 go_conn_fd(struct pt_regs *ctx, __u64 conn)
+{
+	__u64 iface[2], netfd = 0;
+	__s64 fd = -1;
+	__u64 itab = PT_REGS_IP(ctx) + bpf_get_attach_cookie(ctx);
+
+	if (bpf_probe_read_user(iface, sizeof(iface), (void *)conn) || iface[0] != itab)
+		return -1;
+	if (bpf_probe_read_user(&netfd, sizeof(netfd), (void *)iface[1]) || !netfd)
+		return -1;
+	if (bpf_probe_read_user(&fd, sizeof(fd), (void *)(netfd + GO_POLL_FD_SYSFD)))
+		return -1;
+	return fd >= 0 && fd < (1 << 30) ? fd : -1;
+}
+
+/* Hands Go plaintext to the data path shared with OpenSSL's probes. */
+static __always_inline void go_tls_data(void *ctx, __u64 pid_tgid, __u64 conn, __s32 fd, __u64 buf, __u64 len,
+					__u8 dir, __u64 ts)
+{
+	struct ssl_call sc = {
+		.ssl = conn,
+		.buf = buf,
+		.ts = ts,
+		.fd = fd,
+		.dir = dir,
+		.go = 1,
+		.len = len,
+	};
+
+	bpf_map_update_elem(&ssl_active, &pid_tgid, &sc, BPF_ANY);
+	bpf_tail_call(ctx, &uprobe_tails, 0);
+	bpf_map_delete_elem(&ssl_active, &pid_tgid);
+}
+
+SEC("uprobe")
+int go_tls_write(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	__s32 fd;
+
+	if (tgid == self_tgid || !process_wanted(tgid) || (long)ctx->cx <= 0)
+		return 0;
+	fd = go_conn_fd(ctx, ctx->ax);
+	if (fd < 0) {
+		count(L7_CNT_TLS_NO_FD);
+		return 0;
+	}
+	go_tls_data(ctx, pid_tgid, ctx->ax, fd, ctx->bx, ctx->cx, L7_DIR_SEND, bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("uprobe")
+int go_tls_read(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct go_read_key key = { .tgid = tgid, .g = ctx->r14 };
+	struct go_read r = { .conn = ctx->ax, .buf = ctx->bx };
+
+	if (tgid == self_tgid || !process_wanted(tgid))
+		return 0;
+	r.fd = go_conn_fd(ctx, ctx->ax);
+	if (r.fd < 0) {
+		count(L7_CNT_TLS_NO_FD);
+		return 0;
+	}
+	bpf_map_update_elem(&go_reads, &key, &r, BPF_ANY);
+	return 0;
+}
+
+/* At each RET of (*Conn).Read: RAX holds n. */
+SEC("uprobe")
+int go_tls_read_ret(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct go_read_key key = { .tgid = pid_tgid >> 32, .g = ctx->r14 };
+	struct go_read *r = bpf_map_lookup_elem(&go_reads, &key);
+	__u64 conn, buf;
+	__s32 fd;
+
+	if (!r)
+		return 0;
+	conn = r->conn;
+	buf = r->buf;
+	fd = r->fd;
+	bpf_map_delete_elem(&go_reads, &key);
+	if ((long)ctx->ax > 0)
+		go_tls_data(ctx, pid_tgid, conn, fd, buf, ctx->ax, L7_DIR_RECV, bpf_ktime_get_ns());
 	return 0;
 }
 

@@ -319,6 +319,42 @@ int l7_attach_tls(const char *path)
 	return attached;
 }
 
+/*
+ * Attach the Go crypto/tls probes to one executable, for every process
+ * that runs it: offsets[0] is the file offset of crypto/tls.(*Conn).Write,
+ * offsets[1] of (*Conn).Read, the rest of Read's RET instructions; each
+ * probe gets its cookie (see go_conn_fd in the BPF program). Returns the
+ * number of probes attached, or a negative errno (nothing stays attached
+ * then).
+ */
+int l7_attach_go(const char *path, const unsigned long long *offsets, const unsigned long long *cookies,
+		 unsigned int n)
+{
+	int start = link_count;
+
+	if (!skel)
+		return fail(-EINVAL, "Cannot attach Go TLS probes: the tracer is not open");
+	if (n < 3 || link_count + (int)n > MAX_LINKS)
+		return fail(-E2BIG, "Cannot attach %u Go TLS probes to %s", n, path);
+	for (unsigned int i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookies[i]);
+		struct bpf_program *prog = i == 0 ? skel->progs.go_tls_write
+					 : i == 1 ? skel->progs.go_tls_read : skel->progs.go_tls_read_ret;
+		struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, -1, path, offsets[i], &opts);
+
+		if (!link) {
+			int err = -errno;
+
+			while (link_count > start)
+				bpf_link__destroy(links[--link_count]);
+			return fail(err, "Cannot attach a Go TLS probe to %s at 0x%llx: %s", path, offsets[i],
+				    strerror(-err));
+		}
+		links[link_count++] = link;
+	}
+	return link_count - start;
+}
+
 /* Detach every program and free every map. Safe to call twice. */
 static void *destroy_link(void *link)
 {

@@ -21,8 +21,11 @@ import { replayBlocks } from "../capture/replay.ts";
 import { TlsAttacher } from "../tls/attach.ts";
 import { StatPrinter } from "./stat_printer.ts";
 
-/** Libraries a new program maps appear after the dynamic loader ran: look twice. */
-const EXEC_SCAN_DELAYS_MS = [20, 300];
+/**
+ * A new program's executable can be probed at once (Go, static OpenSSL);
+ * the libraries it maps appear after the dynamic loader ran: look again.
+ */
+const EXEC_SCAN_DELAYS_MS = [0, 20, 300];
 
 const BATCH_BYTES = 4 * 1024 * 1024;
 const STOP_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];

@@ -3,13 +3,16 @@
  * each file once: every libssl in the usual library directories (so short
  * programs started later are covered from their first call), every libssl
  * that running processes map (through /proc/PID/root, so containers work),
- * and executables that export SSL_write themselves (static OpenSSL). On an
- * exec event the new process is looked at again.
+ * executables that export SSL_write themselves (static OpenSSL), and Go
+ * executables' crypto/tls (each process of one also gets its itab address,
+ * see lib/tls/go_binary.ts). On an exec event the new process is looked at
+ * again.
  *
  * @module
  */
 import type { Shim } from "../../ffi/shim.ts";
 import { definedSymbols } from "./elf.ts";
+import { inspectGo, probeCookie } from "./go_binary.ts";
 
 const LIBRARY_DIRS = [
   "/lib",
@@ -92,21 +95,38 @@ export class TlsAttacher {
 
   /** Attaches to one file unless it is the same file as one seen before. */
   #attach(path: string, isLibrary: boolean): void {
-    let key: string;
-    try {
-      const st = Deno.statSync(path);
-      if (!st.isFile) return;
-      key = `${st.dev}:${st.ino}`;
-    } catch {
+    const key = fileKey(path);
+    if (key === null || this.#seen.has(key)) return;
+    this.#seen.add(key);
+    if (!isLibrary && definedSymbols(path, ["SSL_write", "SSL_read"]).size < 2) {
+      this.#attachGo(path);
       return;
     }
-    if (this.#seen.has(key)) return;
-    this.#seen.add(key);
-    if (!isLibrary) {
-      const syms = definedSymbols(path, ["SSL_write", "SSL_read"]);
-      if (syms.size < 2) return;
-    }
-    const rc = this.#shim.l7_attach_tls(new TextEncoder().encode(`${path}\0`));
+    this.#result(path, this.#shim.l7_attach_tls(cString(path)));
+  }
+
+  /** Go's crypto/tls: Write, Read and each RET of Read (lib/tls/go_binary.ts). */
+  #attachGo(path: string): void {
+    const found = inspectGo(path);
+    if (found.kind === "unsupported") this.#log(`Go TLS of ${path} is not traced: ${found.why}`);
+    if (found.kind !== "go") return;
+    const t = found.tls;
+    const probes = [t.write, t.read, ...t.readReturns];
+    const offsets = BigUint64Array.from(probes, (p) => BigInt(p.offset));
+    const cookies = BigUint64Array.from(probes, (p) => probeCookie(t, p));
+    this.#result(
+      path,
+      this.#shim.l7_attach_go(
+        cString(path),
+        new Uint8Array(offsets.buffer),
+        new Uint8Array(cookies.buffer),
+        probes.length,
+      ),
+    );
+  }
+
+  /** Counts the probes of one file, or says once why there are none. */
+  #result(path: string, rc: number): void {
     if (rc > 0) {
       this.#probes += rc;
       this.attached.push(path);
@@ -116,4 +136,18 @@ export class TlsAttacher {
     const n = this.#shim.l7_last_error(buf, buf.length);
     this.#log(`TLS of ${path} is not traced: ${new TextDecoder().decode(buf.subarray(0, Math.max(0, n)))}`);
   }
+}
+
+/** Identity of a regular file (device and inode), or null. */
+function fileKey(path: string): string | null {
+  try {
+    const st = Deno.statSync(path);
+    return st.isFile ? `${st.dev}:${st.ino}` : null;
+  } catch {
+    return null;
+  }
+}
+
+function cString(s: string): Uint8Array {
+  return new TextEncoder().encode(`${s}\0`);
 }

@@ -1,0 +1,3 @@
+module l7trace/go_tls
+
+go 1.19
