@@ -72,7 +72,11 @@ export class TlsAttacher {
     }
   }
 
-  /** Attaches to the libssl a process maps, or to its executable if it exports OpenSSL. */
+  /**
+   * Attaches to the libssl a process maps, and to its executable if it
+   * exports OpenSSL or is a Go program (which may map a libssl through cgo
+   * and still speak crypto/tls).
+   */
   scanPid(pid: number): void {
     let maps: string;
     try {
@@ -80,17 +84,13 @@ export class TlsAttacher {
     } catch {
       return; // Gone already, or a kernel thread.
     }
-    let hasLibssl = false;
     for (const line of maps.split("\n")) {
       const at = line.indexOf("/");
       if (at < 0) continue;
       const path = line.slice(at);
-      if (LIBSSL.test(path)) {
-        hasLibssl = true;
-        this.#attach(`/proc/${pid}/root${path}`, true);
-      }
+      if (LIBSSL.test(path)) this.#attach(`/proc/${pid}/root${path}`, true);
     }
-    if (!hasLibssl) this.#attach(`/proc/${pid}/exe`, false);
+    this.#attach(`/proc/${pid}/exe`, false);
   }
 
   /** Attaches to one file unless it is the same file as one seen before. */
