@@ -22,7 +22,6 @@ import type { Exchange } from "../lib/protocols/common/parser.ts";
 import { loadShim } from "../ffi/shim.ts";
 import { ContainerIds } from "../lib/container.ts";
 import { LineBuffer } from "./line_buffer.ts";
-import { warmUp } from "../lib/conn/warm_up.ts";
 import type { EventsMessage, FromWorker, StartLiveMessage, ToWorker, WorkerSettings } from "./messages.ts";
 
 /**
@@ -181,12 +180,6 @@ async function live(start: StartLiveMessage): Promise<void> {
   // Test hook: a worker slow to start (tests/e2e/cli_test.ts).
   const startDelay = Number(Deno.env.get("L7TRACE_TEST_WORKER_DELAY_MS") ?? 0);
   if (startDelay > 0) await new Promise((resolve) => setTimeout(resolve, startDelay));
-  if (!start.captureOnly) {
-    // Compile the hot paths before real traffic comes; these records go nowhere.
-    const discard: LineBuffer = new LineBuffer(() => discard.take());
-    const warm = new RecordSink(start, discard);
-    warmUp((protocol, conn, ex) => warm.add(protocol, conn, ex), start.maxBodyBytes);
-  }
   post({ type: "ready" });
   for (let wait = 0; !stopping;) {
     await new Promise((resolve) => setTimeout(resolve, wait));

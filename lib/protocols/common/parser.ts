@@ -58,12 +58,6 @@ export interface Exchange {
   respBytes: number;
 }
 
-/** A typical request and its response, as the bytes a connection carries. */
-export interface WireSample {
-  request: Uint8Array;
-  response: Uint8Array;
-}
-
 /**
  * A protocol parser. `S` is its per-connection state, created once per
  * connection; every other method receives it.
@@ -74,14 +68,6 @@ export interface Parser<S> {
 
   /** Per-connection state: queues of parsed frames, frames in progress. */
   createState(options: ParserOptions): S;
-
-  /**
-   * An exchange on a stream connection, replayed at start-up until V8 has
-   * compiled the parser's hot paths (lib/conn/warm_up.ts): unwarmed code
-   * parses many times slower, and a burst in the first second could
-   * overflow the ring.
-   */
-  readonly sample?: WireSample;
 
   /**
    * Offset of the first plausible frame start in `buf` at or after `from`,

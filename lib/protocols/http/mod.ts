@@ -25,7 +25,7 @@
  * @module
  */
 
-import type { Parser, ParserOptions, WireSample } from "../common/parser.ts";
+import type { Parser, ParserOptions } from "../common/parser.ts";
 import { Stream } from "../common/parser.ts";
 import { finishStreams, newStreamState, parseStream, resetStream, skipStream } from "./parse.ts";
 import { matchExchanges } from "./match.ts";
@@ -34,24 +34,9 @@ import type { HttpRequest, HttpResponse, HttpState } from "./types.ts";
 
 export type { HttpHeaders, HttpRequest, HttpResponse, HttpState } from "./types.ts";
 
-/** A typical exchange, for the start-up warm-up. */
-const SAMPLE_BODY = '{"id":42,"name":"warm-up","tags":["a","b"]}';
-const SAMPLE: WireSample = {
-  request: new TextEncoder().encode(
-    "GET /api/items/42?fields=name HTTP/1.1\r\nHost: api.example\r\nUser-Agent: l7trace/warm-up\r\n" +
-      "Accept: application/json\r\nAccept-Encoding: gzip, br\r\nX-Request-Id: 0af7651916cd43dd\r\n\r\n",
-  ),
-  response: new TextEncoder().encode(
-    "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Tue, 01 Dec 2026 00:00:00 GMT\r\n" +
-      `Content-Type: application/json\r\nContent-Length: ${SAMPLE_BODY.length}\r\nConnection: keep-alive\r\n\r\n` +
-      SAMPLE_BODY,
-  ),
-};
-
 /** The HTTP/1.x {@linkcode Parser}; exchanges carry HttpRequest/HttpResponse. */
 export const httpParser: Parser<HttpState> = {
   protocol: "http",
-  sample: SAMPLE,
 
   createState(options: ParserOptions): HttpState {
     return {

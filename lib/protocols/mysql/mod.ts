@@ -25,7 +25,7 @@
  * @module
  */
 
-import type { Parser, ParserOptions, WireSample } from "../common/parser.ts";
+import type { Parser, ParserOptions } from "../common/parser.ts";
 import { Stream } from "../common/parser.ts";
 import { findRequestStart, findResponseStart } from "./boundary.ts";
 import { matchExchanges } from "./match.ts";
@@ -37,21 +37,9 @@ import { summarize } from "./summary.ts";
 export type { MysqlRequest, MysqlResponse, MysqlState, ParamValue } from "./types.ts";
 export { summarize } from "./summary.ts";
 
-/** One packet: 3-byte little-endian length, sequence id, payload. */
-function packet(seq: number, payload: Uint8Array): Uint8Array {
-  return Uint8Array.of(payload.length & 0xff, (payload.length >> 8) & 0xff, payload.length >> 16, seq, ...payload);
-}
-
-/** A typical exchange, for the start-up warm-up: COM_QUERY, then OK (1 row affected). */
-const SAMPLE: WireSample = {
-  request: packet(0, new TextEncoder().encode("\x03UPDATE items SET seen = NOW() WHERE id = 42")),
-  response: packet(1, Uint8Array.of(0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00)),
-};
-
 /** The MySQL {@linkcode Parser}; exchanges carry MysqlRequest/MysqlResponse. */
 export const mysqlParser: Parser<MysqlState> = {
   protocol: "mysql",
-  sample: SAMPLE,
 
   createState(options: ParserOptions): MysqlState {
     return {

@@ -30,7 +30,7 @@
  * @module
  */
 
-import type { Parser, ParserOptions, WireSample } from "../common/parser.ts";
+import type { Parser, ParserOptions } from "../common/parser.ts";
 import { Stream } from "../common/parser.ts";
 import { newProgress, parseFrame, resetFold, resetProgress, skip } from "./frame.ts";
 import { matchExchanges, resetAnswer, startProbation } from "./match.ts";
@@ -43,53 +43,9 @@ export type { PgsqlRequest, PgsqlResponse, PgsqlState } from "./types.ts";
 /** Characters of SQL shown by {@linkcode summarize}. */
 const SUMMARY_SQL = 60;
 
-/** One message: type byte, big-endian length (itself included), body. */
-function message(type: string, body: number[]): number[] {
-  const n = body.length + 4;
-  return [type.charCodeAt(0), n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff, ...body];
-}
-const cstr = (s: string) => [...new TextEncoder().encode(s), 0];
-
-/** A typical exchange, for the start-up warm-up: a simple query answered with one row. */
-const SAMPLE: WireSample = {
-  request: Uint8Array.from(message("Q", cstr("SELECT name FROM items WHERE id = 42"))),
-  response: Uint8Array.from([
-    // RowDescription: one text column "name".
-    ...message("T", [
-      0,
-      1,
-      ...cstr("name"),
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      25,
-      255,
-      255,
-      255,
-      255,
-      255,
-      255,
-      255,
-      255,
-      0,
-      0,
-    ]),
-    ...message("D", [0, 1, 0, 0, 0, 7, ...new TextEncoder().encode("warm-up")]),
-    ...message("C", cstr("SELECT 1")),
-    ...message("Z", [73]),
-  ]),
-};
-
 /** The PostgreSQL {@linkcode Parser}; exchanges carry PgsqlRequest/PgsqlResponse. */
 export const pgsqlParser: Parser<PgsqlState> = {
   protocol: "pgsql",
-  sample: SAMPLE,
 
   createState(options: ParserOptions): PgsqlState {
     return {

@@ -21,7 +21,7 @@
  * @module
  */
 
-import type { Parser, ParserOptions, WireSample } from "../common/parser.ts";
+import type { Parser, ParserOptions } from "../common/parser.ts";
 import { Stream } from "../common/parser.ts";
 import { newStreamState, parseStream, resetStream, skipStream } from "./decode.ts";
 import { matchExchanges } from "./pair.ts";
@@ -32,16 +32,9 @@ import { ReplyMode } from "./types.ts";
 export type { RedisReplyType, RedisRequest, RedisResponse, RedisState, RedisValue } from "./types.ts";
 export { filters } from "./filter.ts";
 
-/** A typical exchange, for the start-up warm-up. */
-const SAMPLE: WireSample = {
-  request: new TextEncoder().encode("*2\r\n$3\r\nGET\r\n$12\r\nuser:42:name\r\n"),
-  response: new TextEncoder().encode("$7\r\nwarm-up\r\n"),
-};
-
 /** The Redis {@linkcode Parser}; exchanges carry RedisRequest/RedisResponse. */
 export const redisParser: Parser<RedisState> = {
   protocol: "redis",
-  sample: SAMPLE,
 
   createState(options: ParserOptions): RedisState {
     return {
