@@ -85,24 +85,34 @@ def upgrade(host, port, count):
     s.close()
 
 
+class Responses:
+    """Content-Length responses off one socket; keeps what a read took beyond one."""
+
+    def __init__(self, s):
+        self.s = s
+        self.rest = b""
+
+    def recv(self, n):
+        if self.rest:
+            out, self.rest = self.rest, b""
+            return out
+        return self.s.recv(n)
+
+    def next(self):
+        body, self.rest = read_response(self.recv)
+        return body
+
+
 def burst(host, port, count, rounds):
     s = socket.create_connection((host, port))
-    rest = b""
+    replies = Responses(s)
     got = 0
-
-    def recv(n):
-        nonlocal rest
-        if rest:
-            out, rest = rest, b""
-            return out
-        return s.recv(n)
-
     for r in range(rounds):
         first = r * count
         s.sendall(b"".join(b"GET /e?id=%d HTTP/1.1\r\nHost: burst\r\n\r\n" % i
                            for i in range(first, first + count)))
         for i in range(first, first + count):
-            body, rest = read_response(recv)
+            body = replies.next()
             if body != b"%d" % i:
                 raise SystemExit("reply %r to request %d" % (body, i))
             got += 1
@@ -110,7 +120,7 @@ def burst(host, port, count, rounds):
     for k in range(10):
         time.sleep(0.05)
         s.sendall(b"GET /e?id=%d HTTP/1.1\r\nHost: burst\r\n\r\n" % (1000000 + k))
-        body, rest = read_response(recv)
+        replies.next()
         got += 1
     print(got)
     s.close()
@@ -118,18 +128,10 @@ def burst(host, port, count, rounds):
 
 def paced(host, port, count, ms):
     s = socket.create_connection((host, port))
-    rest = b""
-
-    def recv(n):
-        nonlocal rest
-        if rest:
-            out, rest = rest, b""
-            return out
-        return s.recv(n)
-
+    replies = Responses(s)
     for i in range(count):
         s.sendall(b"GET /e?id=%d HTTP/1.1\r\nHost: paced\r\n\r\n" % i)
-        body, rest = read_response(recv)
+        body = replies.next()
         if body != b"%d" % i:
             raise SystemExit("reply %r to request %d" % (body, i))
         time.sleep(ms / 1000)
