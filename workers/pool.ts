@@ -54,8 +54,8 @@ export class WorkerPool {
       });
       const done = Promise.withResolvers<{ stats: TrackerStats; snapshot: StatSnapshot | null }>();
       const ready = Promise.withResolvers<void>();
-      // A worker that fails before it is ready: the failure is reported through done.
-      done.promise.catch(() => ready.resolve());
+      // A worker that stops or fails before it is ready is waited for no longer (failures come through done).
+      done.promise.then(() => ready.resolve(), () => ready.resolve());
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const msg = event.data;
         switch (msg.type) {
