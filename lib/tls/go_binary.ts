@@ -2,12 +2,15 @@
  * Go executables and where l7trace probes their crypto/tls: the Go
  * version (from .go.buildinfo), the file offsets of
  * crypto/tls.(*Conn).Write and (*Conn).Read, of every RET in Read, and the
- * address of the itab that marks a net.Conn holding a *net.TCPConn.
+ * address of the itab that marks a net.Conn holding a *net.TCPConn. From
+ * the symbol table, or, in a stripped executable, from the runtime's own
+ * tables (lib/tls/go_runtime_tables.ts).
  *
  * @module
  */
 import { ElfFile } from "./elf.ts";
 import { returnOffsets } from "./x86_decode.ts";
+import { goSection, itabAddress, pclntabFunctions } from "./go_runtime_tables.ts";
 
 const WRITE = "crypto/tls.(*Conn).Write";
 const READ = "crypto/tls.(*Conn).Read";
@@ -93,16 +96,21 @@ export function inspectGo(path: string): GoInspection {
     const version = goVersion(elf);
     if (version === null) return { kind: "not-go" };
     const syms = elf.symbols([WRITE, READ, ...ITABS]);
-    const write = syms.get(WRITE);
-    const read = syms.get(READ);
+    const stripped = !syms.has(WRITE) || !syms.has(READ);
+    const funcs = stripped ? pclntabFunctions(elf, [WRITE, READ]) : syms;
+    const write = funcs.get(WRITE);
+    const read = funcs.get(READ);
     if (!write || !read) {
-      // Stripped of its symbol table, or no TLS at all: nothing says which.
-      return elf.section(".symtab") ? { kind: "no-tls" } : { kind: "unsupported", why: "no symbol table" };
+      // No crypto/tls, or no table left that would say where it is.
+      return elf.section(".symtab") || goSection(elf, "gopclntab")
+        ? { kind: "no-tls" }
+        : { kind: "unsupported", why: "no symbol table and no .gopclntab" };
     }
     const minor = Number(/^go1\.(\d+)/.exec(version)?.[1] ?? NaN);
     if (!(minor >= MIN_MINOR)) return { kind: "unsupported", why: `${version} predates Go 1.17's register ABI` };
     if (Deno.build.arch !== "x86_64") return { kind: "unsupported", why: `Go TLS probes are amd64 only` };
-    const itab = ITABS.map((n) => syms.get(n)).find((s) => s !== undefined);
+    const itab = ITABS.map((n) => syms.get(n)?.value).find((a) => a !== undefined) ??
+      itabAddress(elf, "*net.TCPConn", "net.Conn");
     if (!itab) return { kind: "unsupported", why: "no *net.TCPConn itab" };
     const readOffset = elf.fileOffset(read.value);
     const writeOffset = elf.fileOffset(write.value);
@@ -118,7 +126,7 @@ export function inspectGo(path: string): GoInspection {
         write: { offset: writeOffset, address: write.value },
         read: { offset: readOffset, address: read.value },
         readReturns: rets.map((r) => ({ offset: readOffset + r, address: read.value + r })),
-        tcpConnItab: itab.value,
+        tcpConnItab: itab,
       },
     };
   } catch {

@@ -2,12 +2,14 @@
  * Go's crypto/tls end to end (root): a Go HTTPS server and client built
  * here (tests/e2e/clients/go_tls), probed in the executable itself, with
  * HTTP/1.1 and HTTP/2, curl (OpenSSL) beside them, a client started after
- * l7trace, a position-independent build, and a stripped one that cannot
- * be probed.
+ * l7trace, a position-independent build, and stripped builds (found through
+ * the runtime's own tables).
  */
 import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
 import { inspectGo } from "../../lib/tls/go_binary.ts";
+import { ElfFile } from "../../lib/tls/elf.ts";
+import { itabAddress, pclntabFunctions } from "../../lib/tls/go_runtime_tables.ts";
 import { freePort, makeCertificate, recordsOf, startTracer, waitForPort } from "./harness.ts";
 
 const SOURCE = new URL("./clients/go_tls/", import.meta.url).pathname;
@@ -157,15 +159,38 @@ Deno.test("a position-independent Go executable is probed at its load address", 
   ], stderr);
 });
 
-Deno.test("a Go executable stripped of its symbol table is named once as not traced; its ciphertext is not parsed", async () => {
-  const stripped = await build("go_tls_stripped", ["-ldflags=-s -w"]);
-  const server = await startGoServer(stripped, false);
-  const tracer = await startTracer(["http"]);
-  const client = await goClient(plain, `https://127.0.0.1:${server.port}/hello`, 2, false, 500);
-  const { records, stderr } = await tracer.stop();
-  await server.stop();
-  assert.equal(stderr.split(`Go TLS of /proc/${server.pid}/exe is not traced: no symbol table`).length, 2, stderr);
-  assert.deepEqual(recordsOf(records, server.pid, "server"), []);
-  // The client, a probed build, still sees its own exchanges.
-  assert.equal(recordsOf(records, client.pid, "client").length, 2, stderr);
+Deno.test("the runtime's tables name the same functions and itab as the symbol table", () => {
+  const elf = ElfFile.open(plain)!;
+  const names = ["crypto/tls.(*Conn).Write", "crypto/tls.(*Conn).Read"];
+  const fromSymbols = elf.symbols([...names, "go.itab.*net.TCPConn,net.Conn", "go:itab.*net.TCPConn,net.Conn"]);
+  const fromTables = pclntabFunctions(elf, names);
+  for (const n of names) {
+    assert.equal(fromTables.get(n)?.value, fromSymbols.get(n)!.value, n);
+    // The table's size runs to the next function, over the padding.
+    assert.ok(fromTables.get(n)!.size >= fromSymbols.get(n)!.size, n);
+  }
+  const itab = fromSymbols.get("go.itab.*net.TCPConn,net.Conn") ?? fromSymbols.get("go:itab.*net.TCPConn,net.Conn");
+  assert.equal(itabAddress(elf, "*net.TCPConn", "net.Conn"), itab!.value);
+  assert.equal(itabAddress(elf, "*net.UDPConn", "net.Conn") === itab!.value, false);
+  elf.close();
 });
+
+const STRIPPED: [string, string[]][] = [
+  ["stripped", ["-ldflags=-s -w"]],
+  ["stripped PIE", ["-ldflags=-s -w", "-buildmode=pie"]],
+];
+for (const [name, flags] of STRIPPED) {
+  Deno.test(`a ${name} Go executable is probed through its runtime tables`, async () => {
+    const stripped = await build(`go_tls_${name.replace(" ", "_")}`, flags);
+    assert.equal(ElfFile.open(stripped)?.section(".symtab"), undefined);
+    const server = await startGoServer(stripped, false);
+    const tracer = await startTracer(["http"]);
+    const client = await goClient(stripped, `https://127.0.0.1:${server.port}/hello`, 2, false);
+    const { records, stderr } = await tracer.stop();
+    await server.stop();
+    const expected = [0, 1].map((i) => ["http", "GET", `/hello?i=${i}`, 200, `hello ${i}\n`, true]);
+    assert.deepEqual(byTime(recordsOf(records, server.pid, "server")).map(view), expected, stderr);
+    // The client runs the executable already probed for the server: covered from its first call.
+    assert.deepEqual(byTime(recordsOf(records, client.pid, "client")).map(view), expected, stderr);
+  });
+}
