@@ -22,9 +22,11 @@ export function goSection(elf: ElfFile, name: string): ElfSection | undefined {
   return elf.section(`.${name}`) ?? elf.section(`.data.rel.ro.${name}`);
 }
 
+/** A little-endian u64 at `at` (exact below 2^53). */
 function u64(b: Uint8Array, at: number): number {
-  return new DataView(b.buffer, b.byteOffset, b.length).getUint32(at, true) +
-    new DataView(b.buffer, b.byteOffset, b.length).getUint32(at + 4, true) * 2 ** 32;
+  const lo = (b[at]! | b[at + 1]! << 8 | b[at + 2]! << 16 | b[at + 3]! << 24) >>> 0;
+  const hi = (b[at + 4]! | b[at + 5]! << 8 | b[at + 6]! << 16 | b[at + 7]! << 24) >>> 0;
+  return hi * 2 ** 32 + lo;
 }
 
 /** Functions named `names`, from .gopclntab: entry address and size. */

@@ -128,6 +128,13 @@ function modrmLength(code: Uint8Array, i: number): number {
   return n;
 }
 
+/** Bytes after an opcode with flags `f` at `i`: its ModRM form (M) and imm8 (I8); -1 when invalid or cut. */
+function modrmAndImm8(code: Uint8Array, i: number, f: number): number {
+  if (f & BAD) return -1;
+  const m = f & M ? modrmLength(code, i) : 0;
+  return m < 0 ? -1 : m + (f & I8 ? 1 : 0);
+}
+
 /** Decoded shape of one instruction. */
 export interface Instruction {
   length: number;
@@ -206,29 +213,17 @@ export function decode(code: Uint8Array, offset: number): Instruction | null {
       opcode = b2;
       map = 0x0f;
       const f = TWO_BYTE[b2]!;
-      if (f & BAD) return null;
-      let len = i + 2 - offset;
-      if (f & M) {
-        const m = modrmLength(code, i + 2);
-        if (m < 0) return null;
-        len += m;
-      }
-      if (f & I8) len += 1;
-      if (f & IZ) len += 4; // Jcc rel32
-      n = len;
+      const m = modrmAndImm8(code, i + 2, f);
+      if (m < 0) return null;
+      n = i + 2 - offset + m + (f & IZ ? 4 : 0); // IZ here: Jcc rel32
     }
   } else {
     opcode = op;
     map = 1;
     const f = ONE_BYTE[op]!;
-    if (f & BAD) return null;
-    let len = i + 1 - offset;
-    if (f & M) {
-      const m = modrmLength(code, i + 1);
-      if (m < 0) return null;
-      len += m;
-    }
-    if (f & I8) len += 1;
+    const m = modrmAndImm8(code, i + 1, f);
+    if (m < 0) return null;
+    let len = i + 1 - offset + m;
     if (f & I16) len += 2;
     if (f & IZ) {
       if (op >= 0xb8 && op <= 0xbf && rexW) len += 8;

@@ -10,7 +10,7 @@ import type { L7Record } from "../../lib/record.ts";
 import { inspectGo } from "../../lib/tls/go_binary.ts";
 import { ElfFile } from "../../lib/tls/elf.ts";
 import { itabAddress, pclntabFunctions } from "../../lib/tls/go_runtime_tables.ts";
-import { freePort, makeCertificate, recordsOf, startTracer, waitForPort } from "./harness.ts";
+import { freePort, makeCertificate, recordsOf, type Server, startProcess, startTracer } from "./harness.ts";
 
 const SOURCE = new URL("./clients/go_tls/", import.meta.url).pathname;
 const cert = await makeCertificate();
@@ -31,24 +31,9 @@ async function build(name: string, flags: string[] = []): Promise<string> {
 
 const plain = await build("go_tls");
 
-async function startGoServer(
-  program: string,
-  h2: boolean,
-): Promise<{ pid: number; port: number; stop(): Promise<void> }> {
+function startGoServer(program: string, h2: boolean): Promise<Server> {
   const port = freePort();
-  const child = new Deno.Command(program, {
-    args: ["server", `127.0.0.1:${port}`, cert.cert, cert.key, h2 ? "h2" : "h1"],
-    stderr: "null",
-  }).spawn();
-  await waitForPort(port);
-  return {
-    pid: child.pid,
-    port,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  return startProcess(program, ["server", `127.0.0.1:${port}`, cert.cert, cert.key, h2 ? "h2" : "h1"], port, bin);
 }
 
 /**
