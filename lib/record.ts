@@ -120,11 +120,31 @@ export function toRecord(
  * only the timestamp, numbers, req and resp per record.
  */
 export function recordJson(protocol: string, conn: ConnectionInfo, ex: Exchange, clock: WallClock): string {
-  conn.json ??= `,"protocol":${JSON.stringify(protocol)},"side":"${conn.side}","pid":${conn.pid},"comm":${
-    JSON.stringify(conn.comm)
-  },"container_id":${JSON.stringify(conn.containerId)},"fd":${conn.fd},"local_ip":${
-    JSON.stringify(conn.localIp)
-  },"local_port":${conn.localPort},"remote_ip":${JSON.stringify(conn.remoteIp)},"remote_port":${conn.remotePort},`;
+  // Joined, not a template: a template leaves a tree of cons strings (about
+  // 750 bytes instead of 210) for as long as the connection lives.
+  conn.json ??= [
+    ',"protocol":',
+    JSON.stringify(protocol),
+    ',"side":"',
+    conn.side,
+    '","pid":',
+    conn.pid,
+    ',"comm":',
+    JSON.stringify(conn.comm),
+    ',"container_id":',
+    JSON.stringify(conn.containerId),
+    ',"fd":',
+    conn.fd,
+    ',"local_ip":',
+    JSON.stringify(conn.localIp),
+    ',"local_port":',
+    conn.localPort,
+    ',"remote_ip":',
+    JSON.stringify(conn.remoteIp),
+    ',"remote_port":',
+    conn.remotePort,
+    ",",
+  ].join("");
   const answered = ex.resp !== null && ex.respEndNs >= 0;
   const latency = answered ? String(Math.max(0, ex.respEndNs - ex.reqStartNs) / 1e6) : "null";
   return `{"ts":"${

@@ -22,9 +22,15 @@ export class StreamBuffer {
   #end = 0;
   /** Stream position of the first unconsumed byte. */
   headPos = 0;
-  // Arrival marks: byte at position >= markPos[i] arrived at markTs[i].
-  #markPos: number[] = [];
-  #markTs: number[] = [];
+  // Arrival marks, oldest first: bytes at positions >= a mark's position
+  // arrived at its time. The oldest is in #pos0/#ts0; the rest, held only
+  // while a frame spans several events, in #morePos/#moreTs. An idle
+  // connection keeps one mark and no arrays: 10,000 of them add up.
+  #marks = 0;
+  #pos0 = 0;
+  #ts0 = 0;
+  #morePos: number[] | null = null;
+  #moreTs: number[] | null = null;
 
   /** Bytes held. */
   get length(): number {
@@ -38,16 +44,20 @@ export class StreamBuffer {
 
   /** Arrival time of the byte at the head (0 when nothing arrived yet). */
   get headTs(): number {
-    const pos = this.#markPos;
-    for (let i = pos.length - 1; i >= 0; i--) {
-      if (pos[i]! <= this.headPos) return this.#markTs[i]!;
+    const more = this.#morePos;
+    if (more !== null) {
+      for (let i = more.length - 1; i >= 0; i--) {
+        if (more[i]! <= this.headPos) return this.#moreTs![i]!;
+      }
     }
-    return this.#markTs[0] ?? 0;
+    return this.#marks === 0 ? 0 : this.#ts0;
   }
 
   /** Arrival time of the last byte held. */
   get lastTs(): number {
-    return this.#markTs[this.#markTs.length - 1] ?? 0;
+    const more = this.#moreTs;
+    if (more !== null) return more[more.length - 1]!;
+    return this.#marks === 0 ? 0 : this.#ts0;
   }
 
   /** Bytes of owned storage (for memory accounting and tests). */
@@ -70,15 +80,16 @@ export class StreamBuffer {
   append(bytes: Uint8Array, ts: number): void {
     const n = bytes.length;
     if (n === 0) return;
-    this.#markPos.push(this.expected);
-    this.#markTs.push(ts);
     if (this.length === 0) {
+      // Older marks date bytes already consumed: this one alone dates the head.
+      this.#setOnlyMark(this.headPos, ts);
       this.#buf = bytes;
       this.#lent = true;
       this.#start = 0;
       this.#end = n;
       return;
     }
+    this.#addMark(this.expected, ts);
     if (this.#lent) this.#own(n);
     else if (this.#end + n > this.#buf.length) this.#makeRoom(n);
     this.#buf.set(bytes, this.#end);
@@ -103,8 +114,8 @@ export class StreamBuffer {
   reset(pos: number): void {
     this.#release();
     this.headPos = pos;
-    this.#markPos.length = 0;
-    this.#markTs.length = 0;
+    this.#marks = 0;
+    this.#morePos = this.#moreTs = null;
   }
 
   #release(): void {
@@ -126,22 +137,48 @@ export class StreamBuffer {
     this.#end = held;
   }
 
+  #setOnlyMark(pos: number, ts: number): void {
+    this.#marks = 1;
+    this.#pos0 = pos;
+    this.#ts0 = ts;
+    this.#morePos = this.#moreTs = null;
+  }
+
+  #addMark(pos: number, ts: number): void {
+    if (this.#marks === 0) return this.#setOnlyMark(pos, ts);
+    if (this.#morePos === null) {
+      this.#morePos = [pos];
+      this.#moreTs = [ts];
+    } else {
+      this.#morePos.push(pos);
+      this.#moreTs!.push(ts);
+    }
+    this.#marks++;
+  }
+
   #dropOldMarks(): void {
     // Keep the newest mark at or before the head; it dates the head byte.
-    const pos = this.#markPos;
-    let keep = 0;
+    const pos = this.#morePos;
+    if (pos === null) return;
+    let keep = -1;
     while (keep + 1 < pos.length && pos[keep + 1]! <= this.headPos) keep++;
-    if (keep > 0) {
-      // In place: splice would allocate an array of the removed marks.
-      const ts = this.#markTs;
-      const n = pos.length - keep;
-      for (let i = 0; i < n; i++) {
-        pos[i] = pos[i + keep]!;
-        ts[i] = ts[i + keep]!;
-      }
-      pos.length = n;
-      ts.length = n;
+    if (keep < 0) return;
+    const ts = this.#moreTs!;
+    this.#pos0 = pos[keep]!;
+    this.#ts0 = ts[keep]!;
+    const n = pos.length - keep - 1;
+    this.#marks = n + 1;
+    if (n === 0) {
+      this.#morePos = this.#moreTs = null;
+      return;
     }
+    // In place: splice would allocate an array of the removed marks.
+    for (let i = 0; i < n; i++) {
+      pos[i] = pos[i + keep + 1]!;
+      ts[i] = ts[i + keep + 1]!;
+    }
+    pos.length = n;
+    ts.length = n;
   }
 
   #makeRoom(n: number): void {

@@ -22,6 +22,8 @@ const MAX_HEAD_BYTES = 1 << 20;
 const MAX_DATAGRAM_PEERS = 4096;
 /** A request start line longer than this cannot confirm a resync. */
 const MAX_START_LINE = 8192;
+/** Distinct process names and addresses kept for sharing. */
+const MAX_INTERNED = 4096;
 /** Bytes kept while searching for a boundary, for start lines split across events. */
 const BOUNDARY_TAIL = 512;
 
@@ -273,6 +275,17 @@ export class Tracker {
     }
   }
 
+  /** One copy of each process name and address: thousands of connections share a few. */
+  readonly #strings = new Map<string, string>();
+
+  #intern(s: string): string {
+    const known = this.#strings.get(s);
+    if (known !== undefined) return known;
+    if (this.#strings.size >= MAX_INTERNED) this.#strings.clear();
+    this.#strings.set(s, s);
+    return s;
+  }
+
   #open(bytes: Uint8Array, view: DataView, off: number, connId: number): void {
     const O = Layout.open;
     const parser = parserFor(view.getUint8(off + O.protocol));
@@ -283,12 +296,12 @@ export class Tracker {
       connId,
       pid: view.getUint32(off + Layout.header.tgid, true),
       fd: view.getInt32(off + Layout.header.fd, true),
-      comm: commOf(bytes, off + O.comm),
+      comm: this.#intern(commOf(bytes, off + O.comm)),
       containerId: this.#options.containerOf?.(view.getUint32(off + Layout.header.tgid, true)) ?? null,
       side: role === Role.Server ? "server" : "client",
-      localIp: formatAddress(bytes, off + O.localAddr, family),
+      localIp: this.#intern(formatAddress(bytes, off + O.localAddr, family)),
       localPort: view.getUint16(off + O.localPort, true),
-      remoteIp: formatAddress(bytes, off + O.remoteAddr, family),
+      remoteIp: this.#intern(formatAddress(bytes, off + O.remoteAddr, family)),
       remotePort: view.getUint16(off + O.remotePort, true),
       tls: (view.getUint32(off + O.openFlags, true) & OPEN_TLS) !== 0,
     };
