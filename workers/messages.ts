@@ -38,6 +38,8 @@ export interface StartLiveMessage extends WorkerSettings {
 /** Main to worker: events will come as `events` messages (replay). */
 export interface StartReplayMessage extends WorkerSettings {
   type: "start-replay";
+  /** Other workers replay too: tag each line with its sort key. */
+  merged: boolean;
 }
 
 /**
@@ -79,16 +81,17 @@ export interface RecordsMessage {
 }
 
 /**
- * Worker to main (replay): the records batch `batch` completed, as one
- * NDJSON text whose i-th line is `lengths[i]` characters long (newline
- * included), with its sort key: the completing event's index and the
- * connection id. One string clones far faster than thousands.
+ * Worker to main (replay): the records batch `batch` completed, as UTF-8
+ * NDJSON in `chunks` (transferred; `counts[i]` lines each; give them back
+ * with "recycle" once written). With more than one worker each line also
+ * has its sort key: the completing event's index and the connection id.
  */
 export interface BatchMessage {
   type: "batch";
   batch: number;
-  text: string;
-  lengths: Uint32Array;
+  chunks: Uint8Array<ArrayBuffer>[];
+  counts: number[];
+  /** Empty when the replay has a single worker: nothing to merge. */
   seqs: Float64Array;
   connIds: Float64Array;
 }

@@ -39,7 +39,7 @@ export class WorkerPool {
   #nextTick = 0;
   readonly #batches = new Map<
     number,
-    { replies: BatchMessage[]; resolve: (text: string) => void }
+    { replies: { ring: number; msg: BatchMessage }[]; resolve: (out: ReplayOutput[]) => void }
   >();
   #nextBatch = 0;
 
@@ -65,7 +65,7 @@ export class WorkerPool {
               worker.postMessage({ type: "recycle", buffer } satisfies ToWorker, [buffer]);
             });
           case "batch":
-            return this.#batchReply(msg);
+            return this.#batchReply(ring, msg);
           case "exec":
             return handlers.onExec?.(msg.pid);
           case "ready":
@@ -115,12 +115,12 @@ export class WorkerPool {
   /** Workers that parse shards of a capture file. */
   static replay(
     count: number,
-    settings: Omit<StartReplayMessage, "type">,
+    settings: Omit<StartReplayMessage, "type" | "merged">,
     handlers: PoolHandlers,
   ): WorkerPool {
     return new WorkerPool(
       count,
-      () => ({ type: "start-replay", ...settings }),
+      () => ({ ...settings, type: "start-replay", merged: count > 1 }),
       handlers,
     );
   }
@@ -135,9 +135,9 @@ export class WorkerPool {
    * records all workers produced, in the order of the events that
    * completed them (ties: connection id, then worker order).
    */
-  replayBatch(parts: ReplayPart[]): Promise<string> {
+  replayBatch(parts: ReplayPart[]): Promise<ReplayOutput[]> {
     const batch = this.#nextBatch++;
-    const { promise, resolve } = Promise.withResolvers<string>();
+    const { promise, resolve } = Promise.withResolvers<ReplayOutput[]>();
     this.#batches.set(batch, { replies: [], resolve });
     parts.forEach((part, i) => {
       const bytes = part.bytes.buffer as ArrayBuffer;
@@ -156,13 +156,25 @@ export class WorkerPool {
     return promise;
   }
 
-  #batchReply(msg: BatchMessage): void {
+  #batchReply(ring: number, msg: BatchMessage): void {
     const entry = this.#batches.get(msg.batch);
     if (!entry) return;
-    entry.replies.push(msg);
+    entry.replies.push({ ring, msg });
     if (entry.replies.length < this.#workers.length) return;
     this.#batches.delete(msg.batch);
-    entry.resolve(mergeReplies(entry.replies));
+    const recycle = (ring: number, bytes: Uint8Array<ArrayBuffer>) => () => {
+      const buffer = bytes.buffer;
+      this.#workers[ring]!.postMessage({ type: "recycle", buffer } satisfies ToWorker, [buffer]);
+    };
+    if (entry.replies.length === 1) {
+      const { ring, msg } = entry.replies[0]!;
+      return entry.resolve(
+        msg.chunks.map((bytes, i) => ({ bytes, count: msg.counts[i]!, written: recycle(ring, bytes) })),
+      );
+    }
+    const merged = mergeReplies(entry.replies.map((r) => r.msg));
+    for (const { ring, msg } of entry.replies) for (const bytes of msg.chunks) recycle(ring, bytes)();
+    entry.resolve(merged.count === 0 ? [] : [{ ...merged, written: () => {} }]);
   }
 
   /** stat: asks every worker for its aggregate since the last tick. */
@@ -199,33 +211,76 @@ export class WorkerPool {
   }
 }
 
+/** NDJSON bytes of a replayed batch; `written` once they are no longer needed. */
+export interface ReplayOutput {
+  bytes: Uint8Array;
+  count: number;
+  written: () => void;
+}
+
+/** Reads one worker's lines in order across its chunks. */
+class LineCursor {
+  #chunk = 0;
+  #at = 0;
+  /** Index of the current line, in the worker's seqs. */
+  index = 0;
+  constructor(readonly reply: BatchMessage) {
+    this.#skipEmpty();
+  }
+
+  get done(): boolean {
+    return this.#chunk >= this.reply.chunks.length;
+  }
+
+  /** Copies the current line into `out` at `to`; returns the bytes copied. */
+  copyLine(out: Uint8Array, to: number): number {
+    const bytes = this.reply.chunks[this.#chunk]!;
+    // JSON escapes every newline inside strings: a 0x0a byte ends a line.
+    const nl = bytes.indexOf(10, this.#at);
+    const end = nl < 0 ? bytes.length : nl + 1;
+    out.set(bytes.subarray(this.#at, end), to);
+    const n = end - this.#at;
+    this.#at = end;
+    this.index++;
+    this.#skipEmpty();
+    return n;
+  }
+
+  #skipEmpty(): void {
+    while (!this.done && this.#at >= this.reply.chunks[this.#chunk]!.length) {
+      this.#chunk++;
+      this.#at = 0;
+    }
+  }
+}
+
 /**
  * Merges the workers' records of one batch in the order of the events that
  * completed them (ties: connection id, then the order a worker produced
  * them). Each worker's records are already in that order.
  */
-export function mergeReplies(replies: BatchMessage[]): string {
-  const live = replies.filter((r) => r.lengths.length > 0);
-  if (live.length <= 1) return live[0]?.text ?? "";
-  const index = live.map(() => 0);
-  const offset = live.map(() => 0);
-  let out = "";
+export function mergeReplies(replies: BatchMessage[]): { bytes: Uint8Array; count: number } {
+  let total = 0;
+  let count = 0;
+  for (const r of replies) {
+    for (const c of r.chunks) total += c.length;
+    for (const n of r.counts) count += n;
+  }
+  const out = new Uint8Array(total);
+  const cursors = replies.map((r) => new LineCursor(r)).filter((c) => !c.done);
+  let at = 0;
   for (;;) {
-    let best = -1;
-    for (let w = 0; w < live.length; w++) {
-      const r = live[w]!, i = index[w]!;
-      if (i >= r.lengths.length) continue;
-      if (best < 0) {
-        best = w;
+    let best: LineCursor | null = null;
+    for (const c of cursors) {
+      if (c.done) continue;
+      if (best === null) {
+        best = c;
         continue;
       }
-      const b = live[best]!, j = index[best]!;
-      if (r.seqs[i]! < b.seqs[j]! || (r.seqs[i] === b.seqs[j] && r.connIds[i]! < b.connIds[j]!)) best = w;
+      const a = c.reply, i = c.index, b = best.reply, j = best.index;
+      if (a.seqs[i]! < b.seqs[j]! || (a.seqs[i] === b.seqs[j] && a.connIds[i]! < b.connIds[j]!)) best = c;
     }
-    if (best < 0) return out;
-    const r = live[best]!, i = index[best]!;
-    out += r.text.slice(offset[best]!, offset[best]! + r.lengths[i]!);
-    offset[best]! += r.lengths[i]!;
-    index[best] = i + 1;
+    if (best === null) return { bytes: out.subarray(0, at), count };
+    at += best.copyLine(out, at);
   }
 }

@@ -22,7 +22,14 @@ import type { Exchange } from "../lib/protocols/common/parser.ts";
 import { loadShim } from "../ffi/shim.ts";
 import { ContainerIds } from "../lib/container.ts";
 import { LineBuffer } from "./line_buffer.ts";
-import type { EventsMessage, FromWorker, StartLiveMessage, ToWorker, WorkerSettings } from "./messages.ts";
+import type {
+  EventsMessage,
+  FromWorker,
+  StartLiveMessage,
+  StartReplayMessage,
+  ToWorker,
+  WorkerSettings,
+} from "./messages.ts";
 
 /**
  * How often the ring is drained. A timer costs a few µs; waiting on the
@@ -58,8 +65,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
         live(msg).catch(fail);
         return;
       case "start-replay":
-        sink = new RecordSink(msg);
-        replay = new Replay(sink, msg.maxBodyBytes);
+        replay = new Replay(msg);
         return;
       case "events":
         replay?.events(msg);
@@ -83,16 +89,14 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 /** Where finished exchanges go: filter, then NDJSON lines or the aggregate. */
 class RecordSink {
   readonly stat: StatAggregator | null;
-  /** Lines as strings (replay, which merges workers' lines in event order). */
-  lines: string[] = [];
-  /** Lines as bytes (live), when set. */
-  readonly bytes: LineBuffer | null;
+  /** NDJSON lines, as bytes. */
+  readonly bytes: LineBuffer;
   readonly #keep;
   readonly #clock: WallClock;
   readonly #redact: boolean;
   readonly #only: string | null;
 
-  constructor(settings: WorkerSettings, bytes: LineBuffer | null = null) {
+  constructor(settings: WorkerSettings, bytes: LineBuffer) {
     this.bytes = bytes;
     this.#keep = buildRecordFilter(settings.recordFilter);
     this.#only = settings.onlyProtocol;
@@ -107,9 +111,7 @@ class RecordSink {
     if (this.#redact) redactorFor(protocol)?.(ex.req, ex.resp);
     if (!this.#keep && !this.stat) {
       // The common case: no record object, straight to NDJSON.
-      const line = recordJson(protocol, conn, ex, this.#clock) + "\n";
-      if (this.bytes) this.bytes.push(line);
-      else this.lines.push(line);
+      this.bytes.push(recordJson(protocol, conn, ex, this.#clock) + "\n");
       return true;
     }
     const record = toRecord(protocol, conn, ex, this.#clock);
@@ -118,17 +120,8 @@ class RecordSink {
       this.stat.add(record);
       return false;
     }
-    const line = JSON.stringify(record) + "\n";
-    if (this.bytes) this.bytes.push(line);
-    else this.lines.push(line);
+    this.bytes.push(JSON.stringify(record) + "\n");
     return true;
-  }
-
-  /** The lines so far, emptied. */
-  take(): string[] {
-    const out = this.lines;
-    this.lines = [];
-    return out;
   }
 
   final(stats: TrackerStats): FromWorker {
@@ -206,32 +199,48 @@ function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
 class Replay {
   readonly #tracker: Tracker;
   readonly #sink: RecordSink;
+  readonly #lines: LineBuffer;
+  /** Chunks of this batch's lines that filled up before its end. */
+  #chunks: Uint8Array<ArrayBuffer>[] = [];
+  #counts: number[] = [];
   #seqs: number[] = [];
   #connIds: number[] = [];
   #batchSeqs: Float64Array = new Float64Array(0);
 
-  constructor(out: RecordSink, maxBodyBytes: number) {
-    this.#sink = out;
-    this.#tracker = new Tracker({ maxBodyBytes }, (protocol, conn, ex) => {
-      if (!out.add(protocol, conn, ex)) return;
+  constructor(start: StartReplayMessage) {
+    const lines = lineBuffer = this.#lines = new LineBuffer(() => this.#takeChunk());
+    const out = this.#sink = sink = new RecordSink(start, lines);
+    const merged = start.merged;
+    this.#tracker = new Tracker({ maxBodyBytes: start.maxBodyBytes }, (protocol, conn, ex) => {
+      if (!out.add(protocol, conn, ex) || !merged) return;
       this.#seqs.push(this.#batchSeqs[this.#tracker.eventIndex] ?? Number.MAX_SAFE_INTEGER);
       this.#connIds.push(conn.connId);
     });
+  }
+
+  #takeChunk(): void {
+    const count = this.#lines.count;
+    if (count === 0) return;
+    this.#counts.push(count);
+    this.#chunks.push(this.#lines.take());
   }
 
   events(msg: EventsMessage): void {
     this.#batchSeqs = msg.seqs;
     this.#tracker.handleBatch(new Uint8Array(msg.bytes), msg.length, msg.sources);
     this.#tracker.sweep();
-    const lines = this.#sink.take();
+    this.#takeChunk();
+    const chunks = this.#chunks;
     post({
       type: "batch",
       batch: msg.batch,
-      text: lines.join(""),
-      lengths: Uint32Array.from(lines, (l) => l.length),
+      chunks,
+      counts: this.#counts,
       seqs: Float64Array.from(this.#seqs),
       connIds: Float64Array.from(this.#connIds),
-    });
+    }, chunks.map((c) => c.buffer));
+    this.#chunks = [];
+    this.#counts = [];
     this.#seqs = [];
     this.#connIds = [];
   }

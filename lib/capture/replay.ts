@@ -6,7 +6,7 @@
  * @module
  */
 import { Layout, ringForConnection } from "../../ffi/shim.ts";
-import type { ReplayPart, WorkerPool } from "../../workers/pool.ts";
+import type { ReplayOutput, ReplayPart, WorkerPool } from "../../workers/pool.ts";
 import { CaptureError, CaptureReader } from "./format.ts";
 
 /**
@@ -20,6 +20,7 @@ export function splitBlock(
   firstSeq: number,
 ): { parts: ReplayPart[]; count: number } {
   const view = new DataView(events.buffer, events.byteOffset, events.length);
+  if (workers === 1) return wholeBlock(events, view, ring);
   const ranges: number[][] = Array.from({ length: workers }, () => []);
   const sizes = new Array<number>(workers).fill(0);
   let off = 0;
@@ -61,6 +62,25 @@ export function splitBlock(
   return { parts, count };
 }
 
+/**
+ * One worker takes the block as it is: no copy, and no sort keys, since
+ * there is nothing to merge.
+ */
+function wholeBlock(events: Uint8Array, view: DataView, ring: number): { parts: ReplayPart[]; count: number } {
+  let off = 0;
+  let count = 0;
+  while (off + Layout.header.bytes <= events.length) {
+    const size = view.getUint32(off, true);
+    if (size < Layout.header.bytes || off + size > events.length) break;
+    count++;
+    off += (size + 7) & ~7;
+  }
+  const bytes = off === events.length && events.byteOffset === 0 && events.byteLength === events.buffer.byteLength
+    ? events
+    : events.slice(0, off);
+  return { parts: [{ bytes, seqs: new Float64Array(0), sources: new Uint8Array(count).fill(ring) }], count };
+}
+
 /** Outcome of a replay: events read, and the damage that stopped it, if any. */
 export interface ReplayResult {
   events: number;
@@ -68,18 +88,18 @@ export interface ReplayResult {
 }
 
 /**
- * Feeds every block of an opened capture through the pool; `onText` gets
- * each block's records in order. Stops at the first damaged block.
+ * Feeds every block of an opened capture through the pool; `onRecords`
+ * gets each block's records in order. Stops at the first damaged block.
  */
 export async function replayBlocks(
   reader: CaptureReader,
   pool: WorkerPool,
-  onText: (text: string) => void,
+  onRecords: (out: ReplayOutput[]) => void,
   stopped: () => boolean,
 ): Promise<ReplayResult> {
   let seq = 0;
   // One block in flight while the next is read and split.
-  let pending: Promise<string> | null = null;
+  let pending: Promise<ReplayOutput[]> | null = null;
   try {
     for (;;) {
       if (stopped()) break;
@@ -93,13 +113,13 @@ export async function replayBlocks(
       );
       seq += count;
       const next = pool.replayBatch(parts);
-      if (pending) onText(await pending);
+      if (pending) onRecords(await pending);
       pending = next;
     }
-    if (pending) onText(await pending);
+    if (pending) onRecords(await pending);
     return { events: seq, error: null };
   } catch (error) {
-    if (pending) onText(await pending);
+    if (pending) onRecords(await pending);
     if (error instanceof CaptureError) return { events: seq, error };
     throw error;
   }

@@ -35,3 +35,33 @@ Deno.test("splitBlock sends each connection to the worker the kernel hash picks,
   });
   assert.equal(total, 24 + 3);
 });
+
+Deno.test("splitBlock gives a single worker the block itself, uncopied and without sort keys", () => {
+  const w = new EventWriter();
+  const c = { connId: 1, tgid: 100, fd: 3 };
+  w.open(c, 1, { role: Role.Client, protocol: 1 });
+  w.data(c, 2, Direction.Send, 0, "GET / HTTP/1.1\r\n\r\n");
+  w.close(c, 3, 18, 0);
+  const block = w.bytes.slice();
+  const { parts, count } = splitBlock(block, 2, 1, 500);
+  assert.equal(count, 3);
+  assert.equal(parts.length, 1);
+  assert.equal(parts[0]!.bytes, block, "the same bytes, not a copy");
+  assert.deepEqual([...parts[0]!.sources], [2, 2, 2]);
+  assert.equal(parts[0]!.seqs.length, 0);
+});
+
+Deno.test("splitBlock for a single worker stops at a torn event as the shards do", () => {
+  const w = new EventWriter();
+  const c = { connId: 1, tgid: 100, fd: 3 };
+  w.open(c, 1, { role: Role.Client, protocol: 1 });
+  w.data(c, 2, Direction.Send, 0, "GET / HTTP/1.1\r\n\r\n");
+  const whole = w.bytes.slice();
+  // More than the 7 bytes of padding an event can end with: into its payload.
+  const torn = whole.slice(0, whole.length - 12);
+  const one = splitBlock(torn, 0, 1, 0);
+  const two = splitBlock(torn, 0, 2, 0);
+  assert.equal(one.count, 1);
+  assert.equal(two.count, 1);
+  assert.equal(one.parts[0]!.bytes.length, two.parts.reduce((n, p) => n + p.bytes.length, 0));
+});

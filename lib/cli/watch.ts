@@ -270,10 +270,8 @@ async function watchReplay(options: WatchOptions, path: string): Promise<number>
       stop.stop();
     },
   });
-  const result = await replayBlocks(reader, pool, (text) => {
-    let count = 0;
-    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) count++;
-    printer.print(text, count);
+  const result = await replayBlocks(reader, pool, (outputs) => {
+    for (const o of outputs) printer.print(o.bytes, o.count, o.written);
   }, () => stopped);
   reader.close();
   stop.dispose();
