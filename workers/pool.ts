@@ -232,18 +232,31 @@ class LineCursor {
     return this.#chunk >= this.reply.chunks.length;
   }
 
-  /** Copies the current line into `out` at `to`; returns the bytes copied. */
-  copyLine(out: Uint8Array, to: number): number {
+  /** Whether this cursor's line goes before `other`'s. */
+  before(other: LineCursor): boolean {
+    const a = this.reply.seqs[this.index]!, b = other.reply.seqs[other.index]!;
+    return a < b || (a === b && this.reply.connIds[this.index]! < other.reply.connIds[other.index]!);
+  }
+
+  /**
+   * Copies the current line, and the ones after it in the same chunk that
+   * still go before `next` (every line when null), into `out` at `to`;
+   * returns the bytes copied.
+   */
+  copyRun(out: Uint8Array, to: number, next: LineCursor | null): number {
     const bytes = this.reply.chunks[this.#chunk]!;
-    // JSON escapes every newline inside strings: a 0x0a byte ends a line.
-    const nl = bytes.indexOf(10, this.#at);
-    const end = nl < 0 ? bytes.length : nl + 1;
-    out.set(bytes.subarray(this.#at, end), to);
-    const n = end - this.#at;
+    const start = this.#at;
+    let end = start;
+    do {
+      // JSON escapes every newline inside strings: a 0x0a byte ends a line.
+      const nl = bytes.indexOf(10, end);
+      end = nl < 0 ? bytes.length : nl + 1;
+      this.index++;
+    } while (end < bytes.length && (next === null || this.before(next)));
+    out.set(bytes.subarray(start, end), to);
     this.#at = end;
-    this.index++;
     this.#skipEmpty();
-    return n;
+    return end - start;
   }
 
   #skipEmpty(): void {
@@ -270,17 +283,19 @@ export function mergeReplies(replies: BatchMessage[]): { bytes: Uint8Array; coun
   const cursors = replies.map((r) => new LineCursor(r)).filter((c) => !c.done);
   let at = 0;
   for (;;) {
+    // The first line of all, and the first of the other workers' (where its run ends).
     let best: LineCursor | null = null;
+    let next: LineCursor | null = null;
     for (const c of cursors) {
       if (c.done) continue;
-      if (best === null) {
+      if (best === null || c.before(best)) {
+        next = best;
         best = c;
-        continue;
+      } else if (next === null || c.before(next)) {
+        next = c;
       }
-      const a = c.reply, i = c.index, b = best.reply, j = best.index;
-      if (a.seqs[i]! < b.seqs[j]! || (a.seqs[i] === b.seqs[j] && a.connIds[i]! < b.connIds[j]!)) best = c;
     }
     if (best === null) return { bytes: out.subarray(0, at), count };
-    at += best.copyLine(out, at);
+    at += best.copyRun(out, at, next);
   }
 }
