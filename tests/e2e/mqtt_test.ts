@@ -1,7 +1,7 @@
 /**
  * End-to-end MQTT tracing (root): a real mosquitto broker, a mosquitto_sub
- * subscriber and mosquitto_pub publishers at QoS 0, 1 and 2 in MQTT 3.1.1
- * and 5, with exact records on the publishers', the subscriber's and the
+ * subscriber and mosquitto_pub publishers at QoS 0, 1 and 2 in MQTT 3.1,
+ * 3.1.1 and 5, with exact records on the publishers', the subscriber's and the
  * broker's side (the broker's deliveries to the subscriber included), and
  * `--redact` and the `mqtt` filters on the same traffic.
  */
@@ -11,11 +11,11 @@ import type { L7Record } from "../../lib/record.ts";
 import { recordsOf, type Server, startTracer } from "./harness.ts";
 import { byTime, type Ran, runClient, startMosquitto, stopAll } from "./daemons.ts";
 
-const VERSIONS = [["mqttv311", 4], ["mqttv5", 5]] as const;
+const VERSIONS = [["mqttv31", 3], ["mqttv311", 4], ["mqttv5", 5]] as const;
 const QOS = [0, 1, 2] as const;
 
 interface Publish {
-  version: 4 | 5;
+  version: 3 | 4 | 5;
   qos: number;
   id: string;
   topic: string;
@@ -47,7 +47,7 @@ function connect(id: string, version: number, username?: string): unknown[] {
     type: "CONNECT",
     sender: "client",
     client_id: id,
-    protocol_name: "MQTT",
+    protocol_name: version === 3 ? "MQIsdp" : "MQTT",
     protocol_version: version,
     clean_start: true,
     keep_alive: 60,
@@ -62,7 +62,7 @@ function connect(id: string, version: number, username?: string): unknown[] {
   // mosquitto's clients send Receive Maximum in v5 (4 bytes with the property
   // length); the broker answers Topic Alias Maximum and Receive Maximum.
   const login = username === undefined ? 0 : 2 + enc(username) + 2 + "s3cret".length;
-  const bytes = 2 + 10 + (version === 5 ? 4 : 0) + 2 + enc(id) + login;
+  const bytes = 2 + (version === 3 ? 12 : 10) + (version === 5 ? 4 : 0) + 2 + enc(id) + login;
   return ["mqtt", req, resp, bytes, version === 5 ? 11 : 4];
 }
 
@@ -136,7 +136,7 @@ async function subscribe(port: number, count: number) {
   return { pid: child.pid, done: Promise.all([child.status, rest, new Response(child.stderr).text()]) };
 }
 
-Deno.test("mosquitto_sub and mosquitto_pub at QoS 0, 1, 2 in 3.1.1 and 5: exact records on every side, --redact, filters", async () => {
+Deno.test("mosquitto_sub and mosquitto_pub at QoS 0, 1, 2 in 3.1, 3.1.1 and 5: exact records on every side, --redact, filters", async () => {
   let broker: Server | undefined;
   try {
     broker = await startMosquitto();
@@ -147,7 +147,14 @@ Deno.test("mosquitto_sub and mosquitto_pub at QoS 0, 1, 2 in 3.1.1 and 5: exact 
     const sub = await subscribe(broker.port, PUBLISHES.length);
     const pubs: Ran[] = [];
     for (const p of PUBLISHES) {
-      const args = ["-p", String(broker.port), "-V", p.version === 5 ? "mqttv5" : "mqttv311", "-q", String(p.qos)];
+      const args = [
+        "-p",
+        String(broker.port),
+        "-V",
+        VERSIONS.find(([, v]) => v === p.version)![0],
+        "-q",
+        String(p.qos),
+      ];
       args.push("-i", p.id, "-t", p.topic, "-m", p.message);
       if (p.auth) args.push("-u", "alice", "-P", "s3cret");
       const ran = await runClient("mosquitto_pub", args);
