@@ -81,3 +81,13 @@ Deno.test("random bytes after a valid session never throw and never pair", () =>
     for (const x of s.out) JSON.stringify(x);
   }
 });
+
+Deno.test("a PUBLISH cut short is 0 while its head may be arriving, -1 once its head is wrong", () => {
+  const big = packet(0x32, str("sensors/t"), 0, 1, ...new Array(300).fill(0x41));
+  assert.equal(parse(big.subarray(0, 6)), 0);
+  assert.equal(parse(big.subarray(0, 40)), 40);
+  const wild = packet(0x32, str("sensors/#"), 0, 1, ...new Array(300).fill(0x41));
+  assert.equal(parse(wild.subarray(0, 40)), -1);
+  const zeroId = packet(0x32, str("t"), 0, 0, ...new Array(300).fill(0x41));
+  assert.equal(parse(zeroId.subarray(0, 40)), -1);
+});

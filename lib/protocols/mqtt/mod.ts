@@ -169,8 +169,10 @@ export const mqttParser: Parser<MqttState> = {
     }
     if (h.type !== PacketType.PUBLISH) return 0;
     const d = emptyDecoded(PacketType.PUBLISH);
-    if (!publishHead(new Reader(buf, h.headerLen, buf.length), h, st.version, sender, d)) {
-      return buf.length < h.headerLen + MAX_PUBLISH_HEAD ? 0 : -1;
+    const r = new Reader(buf, h.headerLen, buf.length);
+    if (!publishHead(r, h, st.version, sender, d)) {
+      // A read past the bytes held may only mean the head is still arriving.
+      return !r.ok && buf.length < h.headerLen + MAX_PUBLISH_HEAD ? 0 : -1;
     }
     st.partial[stream] = startPublish(st, stream, d, buf, buf.length, total, tsNs);
     return buf.length;

@@ -24,12 +24,16 @@ export interface Properties {
 }
 
 /**
- * Reads a property list at the reader's position into `out`; false when
- * it is malformed (an unknown identifier, a value past its end).
+ * Reads a property list at the reader's position into `out`; false (and
+ * the reader no longer ok) when it is malformed or not all there (an
+ * unknown identifier, a value past its end).
  */
 export function readProperties(r: Reader, out: Properties): boolean {
   const len = r.varint();
-  if (!r.ok || len > r.left) return false;
+  if (!r.ok || len > r.left) {
+    r.ok = false;
+    return false;
+  }
   const end = r.pos + len;
   const outer = r.end;
   r.end = end;
