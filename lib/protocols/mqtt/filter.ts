@@ -28,8 +28,7 @@ function topicsOf(q: MqttRequest): string[] {
 export const filters: FilterSpec = {
   flags: {
     type: "keep these packet types (comma list, any case: CONNECT, PUBLISH, SUBSCRIBE, PINGREQ, ...)",
-    topic:
-      "keep records whose topic (PUBLISH) or topic filters (SUBSCRIBE, UNSUBSCRIBE) match one of these filters; + and # are wildcards (comma list)",
+    topic: "keep PUBLISH topics and (UN)SUBSCRIBE filters that match one of these (+ and # wildcards; comma list)",
     "client-id": "keep records of connections with one of these client identifiers (comma list)",
   },
 
