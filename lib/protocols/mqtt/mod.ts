@@ -11,7 +11,7 @@
  */
 import { type Exchange, type Parser, type ParserOptions, Stream } from "../common/parser.ts";
 import { type Decoded, decodePacket, emptyDecoded, publishHead } from "./packet.ts";
-import { drainOpen, onPacket, type Seen } from "./pair.ts";
+import { drainOpen, onPacket } from "./pair.ts";
 import { createState, exchangeOf, type MqttState, type PartialPublish } from "./state.ts";
 import { summarize } from "./summary.ts";
 import type { MqttRequest, Sender } from "./types.ts";
@@ -38,23 +38,24 @@ function resolveAlias(st: MqttState, stream: Stream, req: MqttRequest): void {
   }
 }
 
-function finishPublish(st: MqttState, stream: Stream, p: PartialPublish, endNs: number): void {
-  st.partial[stream] = null;
-  const req = p.pending.req;
-  req.payload_size = p.payloadSize;
-  const preview = p.preview.subarray(0, p.previewLen);
-  const cut = p.previewLen < p.payloadSize;
+/** Sets the payload fields of a PUBLISH from the first bytes of its payload (`preview`) and its size. */
+function setPayload(req: MqttRequest, preview: Uint8Array, size: number): void {
+  req.payload_size = size;
+  const cut = preview.length < size;
   const text = printableText(preview, cut);
   if (text !== null) req.payload = text;
   else req.payload_hex = hex(preview);
   if (cut) req.payload_truncated = true;
-  p.pending.endNs = endNs;
+}
+
+function finishPublish(st: MqttState, stream: Stream, p: PartialPublish, endNs: number): void {
+  st.partial[stream] = null;
   const d: Decoded = emptyDecoded(PacketType.PUBLISH);
-  d.req = req;
-  d.qos = req.qos!;
-  d.packetId = req.packet_id ?? -1;
-  const seen: Seen = { stream, startNs: p.pending.startNs, endNs, bytes: p.pending.reqBytes };
-  onPacket(st, d, seen);
+  d.req = p.pending.req;
+  d.qos = d.req.qos!;
+  d.packetId = d.req.packet_id ?? -1;
+  setPayload(d.req, p.preview.subarray(0, p.previewLen), p.payloadSize);
+  onPacket(st, d, { stream, startNs: p.pending.startNs, endNs, bytes: p.pending.reqBytes });
 }
 
 function take(p: PartialPublish, b: Uint8Array): void {
@@ -161,10 +162,12 @@ export const mqttParser: Parser<MqttState> = {
       const d = decodePacket(buf, 0, h, st.version, sender);
       if (!d) return -1;
       if (d.type === PacketType.PUBLISH) {
-        finishPublish(st, stream, startPublish(st, stream, d, buf, total, total, tsNs), endTsNs);
-      } else {
-        onPacket(st, d, { stream, startNs: tsNs, endNs: endTsNs, bytes: total });
+        // Whole: the payload is read in place, nothing is copied.
+        resolveAlias(st, stream, d.req!);
+        const payload = buf.subarray(d.payloadAt, total);
+        setPayload(d.req!, payload.subarray(0, st.maxBodyBytes), payload.length);
       }
+      onPacket(st, d, { stream, startNs: tsNs, endNs: endTsNs, bytes: total });
       return total;
     }
     if (h.type !== PacketType.PUBLISH) return 0;

@@ -184,7 +184,12 @@ export class Reader {
   /** A UTF-8 String (§1.5.4), invalid bytes replaced. */
   str(): string {
     const at = this.lengthPrefixed();
-    return at < 0 ? "" : utf8.decode(this.b.subarray(at, this.pos));
+    if (at < 0) return "";
+    const bytes = this.b.subarray(at, this.pos);
+    // Topics and identifiers are mostly short ASCII: no decoder call for them.
+    if (bytes.length > 256) return utf8.decode(bytes);
+    for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return utf8.decode(bytes);
+    return String.fromCharCode.apply(null, bytes as unknown as number[]);
   }
 
   /** Binary Data (§1.5.6): only its length is kept. */
@@ -216,10 +221,14 @@ export function printableText(b: Uint8Array, cut: boolean): string | null {
       if (end - i < need) end = i;
     }
   }
+  let ascii = true;
   for (let i = 0; i < end; i++) {
     const c = b[i]!;
     if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return null;
+    if (c >= 0x80) ascii = false;
   }
+  // Most payloads are short ASCII (JSON, numbers): no decoder call for them.
+  if (ascii && end <= 256) return String.fromCharCode.apply(null, b.subarray(0, end) as unknown as number[]);
   try {
     return utf8Strict.decode(b.subarray(0, end));
   } catch {

@@ -28,3 +28,9 @@ Deno.test("printableText: UTF-8 text, a character cut at the end dropped, binary
   assert.equal(printableText(Uint8Array.of(0x61, 0x00), false), null);
   assert.equal(printableText(Uint8Array.of(0xff), false), null);
 });
+
+Deno.test("Reader.str: ASCII and UTF-8 strings, invalid bytes replaced", () => {
+  const b = Uint8Array.from([0, 3, 0x61, 0x2f, 0x62, 0, 3, 0x63, 0xc3, 0xa9, 0, 1, 0xff]);
+  const r = new Reader(b, 0, b.length);
+  assert.deepEqual([r.str(), r.str(), r.str(), r.ok], ["a/b", "cé", "\ufffd", true]);
+});
