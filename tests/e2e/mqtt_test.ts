@@ -268,3 +268,62 @@ Deno.test("mosquitto_sub and mosquitto_pub at QoS 0, 1, 2 in 3.1, 3.1.1 and 5: e
     await stopAll(broker);
   }
 });
+
+Deno.test("CONNECTs of 2- and 3-byte Remaining Lengths (a Will of 200 B and of 20 KB) are recognised on both sides", async () => {
+  let broker: Server | undefined;
+  try {
+    broker = await startMosquitto();
+    const tracer = await startTracer(["mqtt"]);
+    const runs: [Ran, number][] = [];
+    for (const size of [200, 20_000]) {
+      const ran = await runClient("mosquitto_pub", [
+        ...["-p", String(broker.port), "-V", "mqttv5", "-q", "1", "-i", `will-${size}`, "-t", "e2e/w", "-m", "w"],
+        ...["--will-topic", "e2e/will", "--will-payload", "x".repeat(size), "--will-qos", "1"],
+      ]);
+      assert.equal(ran.code, 0, ran.stderr);
+      runs.push([ran, size]);
+    }
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+    for (const [ran, size] of runs) {
+      const id = `will-${size}`;
+      // Variable header and Receive Maximum, client id, empty Will properties, Will topic and payload.
+      const remaining = 10 + 4 + 2 + id.length + 1 + 2 + "e2e/will".length + 2 + size;
+      const header = remaining < 128 ? 2 : remaining < 16384 ? 3 : 4;
+      const req: MqttRequest = {
+        type: "CONNECT",
+        sender: "client",
+        client_id: id,
+        protocol_name: "MQTT",
+        protocol_version: 5,
+        clean_start: true,
+        keep_alive: 60,
+        will: { topic: "e2e/will", qos: 1, retain: false },
+      };
+      const want = [
+        [
+          "mqtt",
+          req,
+          { type: "CONNACK", reason_code: 0, reason: "success", session_present: false },
+          header + remaining,
+          11,
+        ],
+        // Nobody subscribes: the broker says so in the PUBACK (5.0's 0x10, one more byte).
+        publish({ version: 5, qos: 1, topic: "e2e/w", message: "w" }, "client", id, 1).with(2, {
+          type: "PUBACK",
+          reason_code: 0x10,
+          reason: "no_matching_subscribers",
+        }).with(4, 5),
+        disconnect(id, 5),
+      ];
+      const mine = byTime(recordsOf(records, ran.pid, "client"));
+      assert.deepEqual(mine.map(view), want, id);
+      const theirs = byTime(
+        recordsOf(records, broker.pid, "server").filter((r) => r.remote_port === mine[0]!.local_port),
+      );
+      assert.deepEqual(theirs.map(view), want, `broker side of ${id}`);
+    }
+  } finally {
+    await stopAll(broker);
+  }
+});
