@@ -25,7 +25,8 @@ export interface Decoded {
   payloadAt: number;
 }
 
-function decoded(type: number): Decoded {
+/** A Decoded of `type` with nothing decoded yet. */
+export function emptyDecoded(type: number): Decoded {
   return { type, packetId: -1, req: null, resp: null, qos: 0, level: 0, payloadAt: 0 };
 }
 
@@ -55,7 +56,7 @@ export function decodePacket(
 ): Decoded | null {
   const r = new Reader(b, at + h.headerLen, at + h.headerLen + h.remaining);
   const v5 = version === 5;
-  const d = decoded(h.type);
+  const d = emptyDecoded(h.type);
   const p: Properties = {};
   switch (h.type) {
     case PacketType.CONNECT:
@@ -120,7 +121,7 @@ export function decodePacket(
       while (r.ok && r.left > 0) codes.push(r.u8());
       // 3.x UNSUBACK carries no codes; SUBACK always at least one.
       if (!r.ok || d.packetId === 0) return null;
-      if (h.type === PacketType.SUBACK || v5 ? codes.length === 0 : codes.length !== 0) return null;
+      if ((h.type === PacketType.SUBACK || v5) ? codes.length === 0 : codes.length !== 0) return null;
       const failed = codes.find((c) => c >= 0x80);
       d.resp = ack(h.type, failed ?? codes[0] ?? 0, version, p);
       if (h.type === PacketType.SUBACK) d.resp.granted = codes;
@@ -222,9 +223,4 @@ export function publishHead(r: Reader, h: FixedHeader, version: number, sender: 
   if (kept) req.properties = kept;
   d.req = req;
   return true;
-}
-
-/** A fresh, empty Decoded for a PUBLISH head. */
-export function emptyDecoded(type: number): Decoded {
-  return decoded(type);
 }
