@@ -7,6 +7,8 @@
  *
  * Binary protocols whose responses are ambiguous are matched on the request
  * side only, and rules that can ask for a whole message in one syscall do.
+ * Headers that servers read on their own before the body (MySQL's 4 bytes,
+ * MQTT's fixed header) are joined to the body by the caller.
  */
 #ifndef __L7TRACE_INFER_BPF_H
 #define __L7TRACE_INFER_BPF_H
@@ -271,6 +273,124 @@ static __always_inline int infer_redis_request(const __u8 *b, __u32 n)
 	return c >= 'a' && c <= 'z';
 }
 
+/*
+ * MQTT CONNECT (3.1 / 3.1.1 / 5.0), one whole packet as clients write it:
+ * type 0x10, a minimal Remaining Length of at most three bytes that covers
+ * exactly the rest of the syscall, then protocol name "MQTT" with level 4
+ * or 5, or "MQIsdp" with level 3, and connect flags with the reserved bit
+ * clear. Other packets (PUBLISH...) are too loosely shaped to infer from.
+ */
+/* The CONNECT variable header at v (n bytes of it peeked): protocol name, level, flags. */
+static __always_inline int mqtt_connect_name(const __u8 *v, __u32 n)
+{
+	if (n >= 8 && has_prefix(v, "\0\4MQTT", 6))
+		return (v[6] == 4 || v[6] == 5) && !(v[7] & 1);
+	if (n >= 10 && has_prefix(v, "\0\6MQIsdp", 8))
+		return v[8] == 3 && !(v[9] & 1);
+	return 0;
+}
+
+static __always_inline int infer_mqtt_connect(const __u8 *b, __u32 n, __u64 total)
+{
+	__u32 len = 0, i = 1;
+	__u8 c = 0;
+
+	if (n < 12 || b[0] != 0x10)
+		return 0;
+	for (; i < 4; i++) {
+		c = b[i];
+		len |= (__u32)(c & 0x7f) << (7 * (i - 1));
+		if (!(c & 0x80))
+			break;
+	}
+	if (i == 4 || (i > 1 && c == 0) || len < 12 || (__u64)len + i + 1 != total)
+		return 0;
+	/*
+	 * The name starts after the i length bytes. Each place is checked at
+	 * a constant offset and the result picked after: branches would be
+	 * merged by the compiler into one variable offset ORed into the stack
+	 * pointer, which the verifier refuses.
+	 */
+	int at2 = mqtt_connect_name(b + 2, n - 2);
+	int at3 = mqtt_connect_name(b + 3, n - 3);
+	int at4 = mqtt_connect_name(b + 4, n - 4);
+
+	return (i == 1 ? at2 : 0) | (i == 2 ? at3 : 0) | (i == 3 ? at4 : 0);
+}
+
+/*
+ * MQTT brokers (mosquitto) read a packet's first byte, then its Remaining
+ * Length a byte at a time, then the rest. The CONNECT's fixed header is
+ * gathered across those reads in a u32 (byte i at bits 8i, at most four
+ * bytes) and joined to the read of the rest for infer_mqtt_connect.
+ */
+
+/* The gathered header's length once its Remaining Length is complete, else 0. */
+static __always_inline __u32 mqtt_hdr_len(__u32 hdr)
+{
+	for (int i = 1; i < 4; i++) {
+		__u8 c = hdr >> (8 * i);
+
+		if (c == 0)
+			return 0;
+		if (!(c & 0x80))
+			return i + 1;
+	}
+	return 0;
+}
+
+/* The Remaining Length of a complete gathered header. */
+static __always_inline __u32 mqtt_hdr_remaining(__u32 hdr)
+{
+	return (hdr >> 8 & 0x7f) | (hdr >> 16 & 0x7f) << 7 | (hdr >> 24 & 0x7f) << 14;
+}
+
+/*
+ * A read of ret (1..4) bytes added to a header being gathered (0: none
+ * yet): the new header, or 0 when the bytes cannot continue one.
+ */
+static __always_inline __u32 mqtt_hdr_add(__u32 hdr, const __u8 *b, __u32 ret)
+{
+	__u32 have = 0;
+
+	if (hdr) {
+		if (mqtt_hdr_len(hdr))
+			return 0;	/* complete: the next read is the body */
+		have = 1;
+		while (have < 4 && (hdr >> (8 * have) & 0xff))
+			have++;
+	} else if (b[0] != 0x10) {
+		return 0;
+	}
+	for (__u32 i = 0; i < 4 && i < ret; i++) {
+		/* Room, no zero length byte, and nothing after the last length byte. */
+		if (have >= 4 || (have > 0 && b[i] == 0))
+			return 0;
+		if (have > 1 && !(hdr >> (8 * (have - 1)) & 0x80))
+			return 0;
+		hdr |= (__u32)b[i] << (8 * have);
+		have++;
+	}
+	return hdr;
+}
+
+/* The gathered MQTT fixed header hdr (hl bytes), then the first bytes of the read after it. */
+static __always_inline void mqtt_join(__u8 *out, __u32 hdr, __u32 hl, const __u8 *head)
+{
+	out[0] = hdr;
+	out[1] = hdr >> 8;
+	out[2] = hdr >> 16;
+	out[3] = hdr >> 24;
+	for (int i = 0; i < INFER_PEEK; i++) {
+		__u32 k = (i - hl) & (INFER_PEEK - 1);
+
+		/* Hidden from the compiler, which would OR it into the stack pointer. */
+		asm volatile("" : "+r"(k));
+		if (i >= hl)
+			out[i] = head[k];
+	}
+}
+
 static __always_inline __u8 role_of(int is_request, __u8 dir)
 {
 	/* Sending a request or receiving a response makes a client. */
@@ -304,6 +424,10 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 	if (infer_pgsql_startup(b, n, total)) {
 		*role = role_of(1, dir);
 		return L7_PROTO_PGSQL;
+	}
+	if (infer_mqtt_connect(b, n, total)) {
+		*role = role_of(1, dir);
+		return L7_PROTO_MQTT;
 	}
 	if (infer_mysql_greeting(b, n, total)) {
 		*role = role_of(0, dir);

@@ -80,6 +80,7 @@ struct conn_key {
 #define CONN_MIDSTREAM 4	/* first seen on data, not connect/accept */
 #define CONN_TLS 8		/* data comes from the TLS library; ciphertext is ignored */
 #define CONN_SPLIT 16		/* split_header holds the header read just before */
+#define CONN_MQTT_HDR 32	/* split_header holds an MQTT fixed header being read */
 
 struct conn_state {
 	__u64 id;
@@ -88,7 +89,7 @@ struct conn_state {
 	__u8 protocol;
 	__u8 flags;
 	__u8 split_dir;		/* direction of split_header */
-	__u32 split_header;	/* a lone 4-byte MySQL packet header, or 0 */
+	__u32 split_header;	/* a lone 4-byte MySQL packet header, or an MQTT one */
 	__u64 sk;		/* struct sock *, from its first socket syscall */
 };
 
@@ -582,6 +583,8 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 		}
 	}
 	__u32 split = 0;	/* a MySQL header read alone just before this body */
+	__u32 split_len = 0;	/* its length: 4, or an MQTT fixed header's 2..4 */
+	int mqtt_split = 0;
 
 	if (!(c->flags & CONN_ANNOUNCED)) {
 		__u8 head[INFER_PEEK] = {};
@@ -595,9 +598,38 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 		if ((c->flags & CONN_SPLIT) && c->split_dir == dir &&
 		    (c->split_header & 0xffffff) == ret && n >= 1) {
 			split = c->split_header;
+			split_len = 4;
 		}
-		c->flags &= ~CONN_SPLIT;
-		if (split) {
+		if (!split && (c->flags & CONN_MQTT_HDR) && c->split_dir == dir) {
+			__u32 hl = mqtt_hdr_len(c->split_header);
+
+			if (hl && mqtt_hdr_remaining(c->split_header) == ret) {
+				split = c->split_header;
+				split_len = hl;
+				mqtt_split = 1;
+			}
+		}
+		if (!split && ret <= 4 && n == ret) {
+			__u32 hdr = mqtt_hdr_add((c->flags & CONN_MQTT_HDR) && c->split_dir == dir
+						 ? c->split_header : 0, head, ret);
+
+			if (hdr) {
+				c->split_header = hdr;
+				c->split_dir = dir;
+				c->flags = (c->flags & ~CONN_SPLIT) | CONN_MQTT_HDR;
+				return;
+			}
+		}
+		c->flags &= ~(CONN_SPLIT | CONN_MQTT_HDR);
+		if (mqtt_split) {
+			/* An MQTT broker read the CONNECT's fixed header alone, byte by byte. */
+			__u8 joined[INFER_PEEK] = {};
+
+			mqtt_join(joined, split, split_len, head);
+			proto = infer_mqtt_connect(joined, n + split_len < INFER_PEEK ? n + split_len : INFER_PEEK,
+						   ret + split_len) ? L7_PROTO_MQTT : L7_PROTO_UNKNOWN;
+			role = role_of(1, dir);
+		} else if (split) {
 			/*
 			 * MySQL servers (mariadbd) read a packet's 4-byte header
 			 * and its body in two calls: infer on both together.
@@ -632,7 +664,7 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 			return;
 		}
 		/* The stream starts at this syscall's first byte (or its header's). */
-		c->pos[dir] = split ? pos - 4 : pos;
+		c->pos[dir] = pos - split_len;
 		int r = announce(&key, c, (struct sock *)a->sk, a->ts, a->is_udp);
 
 		if (r > 0)
@@ -656,14 +688,14 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 	s->ev.peer_port = 0;
 	if (split) {
 		/* The header the inference borrowed: emitted so the stream is whole. */
-		s->ev.h.size = sizeof(s->ev) + 4;
-		s->ev.pos = pos - 4;
-		s->ev.len = 4;
+		s->ev.h.size = sizeof(s->ev) + split_len;
+		s->ev.pos = pos - split_len;
+		s->ev.len = split_len;
 		s->payload[0] = split;
 		s->payload[1] = split >> 8;
 		s->payload[2] = split >> 16;
 		s->payload[3] = split >> 24;
-		emit(key.tgid, key.fd, &s->ev, sizeof(s->ev) + 4);
+		emit(key.tgid, key.fd, &s->ev, sizeof(s->ev) + (split_len & 7));
 	}
 	if (a->is_udp) {
 		s->ev.h.flags = L7_FLAG_DATAGRAM;

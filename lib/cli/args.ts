@@ -77,13 +77,13 @@ Output:
   --stats-interval S     with --json, a 'stats {...}' line on stderr every S seconds
                          (records, events lost per ring, kernel connections; 0: none; default 10)
   --max-body-bytes N     keep at most N bytes of each body or value (default: 1024)
-  --redact               show Authorization, Proxy-Authorization, Cookie, Set-Cookie
-                         and Redis AUTH passwords as ***
+  --redact               show Authorization, Proxy-Authorization, Cookie, Set-Cookie,
+                         Redis AUTH passwords and MQTT user names as ***
 
 stat:
   --group-by KEYS        one or two of remote-ip, remote-port, local-port, protocol, pid,
                          comm, conn, http-path, http-host, http-status, redis-command, sql,
-                         dns-host, none, joined by a comma (default: protocol)
+                         dns-host, mqtt-topic, none, joined by a comma (default: protocol)
   --interval SECONDS     redraw every interval (default: 1; with --duration: one table at the end)
   --sort COLUMN          count, errors, no_resp, rate, min, avg, p50, p90, p99, max,
                          req_bytes, resp_bytes or a group-by column (default: count)

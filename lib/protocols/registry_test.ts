@@ -8,12 +8,14 @@ Deno.test("registry: every protocol by kernel id and by name", () => {
   }
   assert.equal(parserFor(0), undefined);
   assert.equal(parserNamed("smtp"), undefined);
-  assert.deepEqual(protocolNames(), ["http", "redis", "mysql", "pgsql", "dns", "http2"]);
+  assert.deepEqual(protocolNames(), ["http", "redis", "mysql", "pgsql", "dns", "http2", "mqtt"]);
 });
 
 Deno.test("registry: the kernel mask of a protocol includes those that can switch to it", () => {
   assert.equal(protocolMask("redis"), 1 << 2);
   // h2c by upgrade starts as HTTP/1.1.
   assert.equal(protocolMask("http2"), (1 << 6) | (1 << 1));
-  assert.equal(protocolMask(null), 0b1111110);
+  assert.equal(protocolMask("mqtt"), 1 << 8);
+  // Ids 1-6 and 8 (MQTT); 7 is not taken here.
+  assert.equal(protocolMask(null), 0b101111110);
 });

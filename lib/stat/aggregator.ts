@@ -64,7 +64,7 @@ function field(obj: unknown, name: string): unknown {
 /**
  * Whether an answered record's response is an error: HTTP status ≥ 500,
  * a Redis error reply, a MySQL or PostgreSQL error status, a DNS rcode
- * other than NOERROR. HTTP 4xx are the client's errors, not the server's,
+ * other than NOERROR, an MQTT reason code of failure (or a refused CONNACK). HTTP 4xx are the client's errors, not the server's,
  * so they do not count. Unknown protocols and shapes are not errors.
  */
 export function isErrorRecord(r: L7Record): boolean {
@@ -80,6 +80,11 @@ export function isErrorRecord(r: L7Record): boolean {
     case "dns": {
       const rcode = field(resp, "rcode");
       return typeof rcode === "string" && rcode !== "NOERROR";
+    }
+    case "mqtt": {
+      // A refused CONNACK (3.x return codes 1-5, 5.0 codes from 0x80) or an acknowledgement's failure code.
+      const code = field(resp, "reason_code");
+      return typeof code === "number" && (code >= 0x80 || (field(resp, "type") === "CONNACK" && code !== 0));
     }
     default:
       return sqlDialect(r.protocol) !== null &&

@@ -39,6 +39,7 @@ export const GROUP_BY_CHOICES = [
   "redis-command",
   "sql",
   "dns-host",
+  "mqtt-topic",
   "none",
 ] as const;
 
@@ -207,6 +208,13 @@ function keyFunction(choice: GroupBy): (r: L7Record) => string {
         const questions = field(r.req, "questions");
         const name = Array.isArray(questions) ? field(questions[0], "name") : undefined;
         return typeof name === "string" && name !== "" ? clean(name.toLowerCase()) : "?";
+      };
+    case "mqtt-topic":
+      return (r) => {
+        if (r.protocol !== "mqtt") return "-";
+        const topic = field(r.req, "topic");
+        if (typeof topic === "string") return topic === "" ? "?" : clean(topic);
+        return text(field(r.req, "type"));
       };
     case "none":
       return () => "";

@@ -86,6 +86,15 @@ Deno.test("unknown shapes give '?', no response gives 'none' for status", () => 
   assert.equal(parseGroupBy("http-status").key(http("GET", "/", null)), "none");
 });
 
+Deno.test("mqtt-topic: a PUBLISH's topic, else the packet type; '-' for other protocols", () => {
+  const { key } = parseGroupBy("mqtt-topic");
+  assert.equal(key(rec({ protocol: "mqtt", req: { type: "PUBLISH", topic: "sensors/t" } })), "sensors/t");
+  assert.equal(key(rec({ protocol: "mqtt", req: { type: "PUBLISH", topic: "" } })), "?");
+  assert.equal(key(rec({ protocol: "mqtt", req: { type: "PINGREQ" } })), "PINGREQ");
+  assert.equal(key(rec({ protocol: "mqtt", req: null })), "?");
+  assert.equal(key(rec({ protocol: "redis", req: { topic: "x" } })), "-");
+});
+
 Deno.test("sql: MySQL commands without SQL use the command name", () => {
   const { key } = parseGroupBy("sql");
   assert.equal(key(mysql(null, "ok", "COM_PING")), "COM_PING");

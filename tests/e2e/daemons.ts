@@ -1,6 +1,6 @@
 /**
  * Real servers for the end-to-end tests of the non-HTTP protocols (Redis,
- * MariaDB, dnsmasq), each on a loopback port of its own with its data in a
+ * MariaDB, dnsmasq, mosquitto), each on a loopback port of its own with its data in a
  * new temp dir, plus small helpers to run clients and sort records.
  *
  * @module
@@ -61,6 +61,23 @@ export async function startRedis(): Promise<Server> {
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
   try {
     return owning(await startProcess("redis-server", args, port, dir), dir);
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Starts mosquitto on a free loopback port with a config file of its own in
+ * a new temp dir: anonymous clients allowed, no persistence.
+ */
+export async function startMosquitto(): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-mosquitto-" });
+  const port = freePort();
+  const conf = `${dir}/mosquitto.conf`;
+  await Deno.writeTextFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  try {
+    return owning(await startProcess("mosquitto", ["-c", conf], port, dir), dir);
   } catch (e) {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw e;

@@ -4,13 +4,14 @@
  * of this process and to a real redis-server, at the same time as real
  * HTTP (nginx, curl) and Redis (redis-cli) traffic. l7trace must keep
  * running, invent no pair for the garbage, and report the real traffic
- * exactly.
+ * exactly. And MQTT (mosquitto) is not taken for another protocol, nor
+ * other traffic or MQTT-shaped garbage for MQTT.
  */
 import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
 import type { RedisRequest } from "../../lib/protocols/redis/mod.ts";
 import { recordsOf, type Server, sleep, startNginx, startTracer } from "./harness.ts";
-import { byTime, runClient, startRedis, stopAll } from "./daemons.ts";
+import { byTime, type Ran, runClient, startMosquitto, startRedis, stopAll } from "./daemons.ts";
 import { req, resp } from "./http_records.ts";
 
 /** Deterministic pseudo-random bytes (mulberry32), so every run sends the same garbage. */
@@ -281,5 +282,104 @@ Deno.test("misidentified connections invent no pairs and do not disturb real HTT
     for (const l of listeners) l.close();
     await Promise.all(listeners.map((l) => l.done));
     await stopAll(nginx, redis);
+  }
+});
+
+/** An MQTT control packet (Remaining Length below 128). */
+function mqttPacket(first: number, body: number[]): Uint8Array {
+  return Uint8Array.from([first, body.length, ...body]);
+}
+
+Deno.test("MQTT is taken for nothing else, and nothing else (MQTT-shaped garbage included) for MQTT", async () => {
+  let broker: Server | undefined;
+  let redis: Server | undefined;
+  const sink = garbageListener("discard", 5);
+  const once = garbageListener("http-once", 6);
+  try {
+    broker = await startMosquitto();
+    redis = await startRedis();
+    const tracer = await startTracer();
+    const random = prng(90);
+    const name = (s: string) => [0, s.length, ...enc(s)];
+    // A CONNECT with a protocol name off by one letter, and one with level 6.
+    const badName = mqttPacket(0x10, [...name("MQTX"), 4, 2, 0, 60, ...name("g")]);
+    const badLevel = mqttPacket(0x10, [...name("MQTT"), 6, 2, 0, 60, ...name("g")]);
+    const body = random(40);
+    const flows = [
+      // To a listener of this process: 0x10 then random bytes, and bad CONNECTs.
+      sendGarbage(sink.port, [concat(Uint8Array.of(0x10, 40), random(40)), random(100)]),
+      sendGarbage(sink.port, [badName, random(64)]),
+      sendGarbage(sink.port, [badLevel]),
+      // To mosquitto, which reads a fixed header byte by byte: 0x10, a length, then
+      // that many random bytes (the broker closes on them); a PUBLISH with no CONNECT.
+      sendGarbage(broker.port, [Uint8Array.of(0x10), Uint8Array.of(body.length), body]),
+      sendGarbage(broker.port, [mqttPacket(0x30, [...name("a/b"), 104, 105])]),
+      sendGarbage(broker.port, [random(300)]),
+    ];
+    const garbagePorts = await Promise.all(flows);
+    // Real traffic of three protocols.
+    const pubs: Ran[] = [];
+    for (const [v, q] of [["mqttv311", "1"], ["mqttv5", "2"]]) {
+      const ran = await runClient("mosquitto_pub", [
+        "-p",
+        String(broker.port),
+        "-V",
+        v!,
+        "-q",
+        q!,
+        "-i",
+        `mis-${v}`,
+        "-t",
+        "m/t",
+        "-m",
+        "x",
+      ]);
+      assert.equal(ran.code, 0, ran.stderr);
+      pubs.push(ran);
+    }
+    const cli = await runClient("redis-cli", ["-p", String(redis.port), "SET", "mqtt", "no"]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const httpPort = await sendGarbage(once.port, [enc(VALID_REQUEST)], OK_RESPONSE.length);
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+
+    // A later real client may get a closed garbage connection's port: those are not garbage.
+    const realPorts = new Set(
+      records.filter((r) => pubs.some((p) => p.pid === r.pid) || r.pid === cli.pid).map((r) => r.local_port),
+    );
+    const garbage = new Set(garbagePorts.filter((p) => !realPorts.has(p)));
+    const onGarbage = records.filter((r) =>
+      (r.pid === Deno.pid && (garbage.has(r.local_port) || r.local_port === sink.port)) ||
+      (r.pid === broker!.pid && garbage.has(r.remote_port))
+    );
+    assert.deepEqual(onGarbage, [], "records made of garbage");
+    // Each publisher: three MQTT records on its side and the broker's, nothing else.
+    const types = (rs: L7Record[]) => byTime(rs).map((r) => [r.protocol, (r.req as { type: string }).type]);
+    const want = [["mqtt", "CONNECT"], ["mqtt", "PUBLISH"], ["mqtt", "DISCONNECT"]];
+    for (const p of pubs) {
+      const mine = recordsOf(records, p.pid, "client");
+      assert.deepEqual(types(mine), want);
+      assert.deepEqual(
+        types(records.filter((r) => r.pid === broker!.pid && r.remote_port === mine[0]!.local_port)),
+        want,
+      );
+    }
+    assert.equal(recordsOf(records, broker.pid, "server").length, 6);
+    // Redis and HTTP stay themselves.
+    assert.deepEqual(recordsOf(records, cli.pid, "client").map((r) => [r.protocol, (r.req as RedisRequest).command]), [[
+      "redis",
+      "SET",
+    ]]);
+    const http = records.filter((r) => r.pid === Deno.pid && (r.local_port === httpPort || r.local_port === once.port));
+    assert.deepEqual(http.map((r) => [r.protocol, r.side, req(r).path]).sort(), [["http", "client", "/v"], [
+      "http",
+      "server",
+      "/v",
+    ]]);
+  } finally {
+    sink.close();
+    once.close();
+    await Promise.all([sink.done, once.done]);
+    await stopAll(broker, redis);
   }
 });

@@ -1,6 +1,7 @@
 /**
  * `l7trace stat` end to end (root): per-group counts of real traffic (curl
- * to nginx grouped by templated path, redis-benchmark grouped by command)
+ * to nginx grouped by templated path, redis-benchmark grouped by command,
+ * mosquitto_pub to mosquitto grouped by MQTT topic)
  * must be exact, and a latency filter that excludes everything leaves no
  * group.
  *
@@ -12,7 +13,7 @@
 import assert from "node:assert/strict";
 import type { StatDocument } from "../../lib/stat/render.ts";
 import { type Server, startNginx } from "./harness.ts";
-import { type Ran, startRedis, stopAll } from "./daemons.ts";
+import { type Ran, startMosquitto, startRedis, stopAll } from "./daemons.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const DURATION = 5;
@@ -307,5 +308,35 @@ Deno.test("stat with --latency above every exchange's latency reports no group",
   } finally {
     await bench?.kill();
     await stopAll(redis);
+  }
+});
+
+Deno.test("stat mqtt --group-by mqtt-topic --side server: messages per topic, the rest per packet type", async () => {
+  let broker: Server | undefined;
+  let clients: Gated[] = [];
+  try {
+    broker = await startMosquitto();
+    const pub = (topic: string, qos: string) =>
+      gated("mosquitto_pub", ["-p", String(broker!.port), "-t", topic, "-q", qos, "-m", "v"]);
+    clients = [pub("s/a", "1"), pub("s/a", "1"), pub("s/a", "1"), pub("s/b", "0"), pub("s/b", "0")];
+    const stat = await startStat([
+      "mqtt",
+      "--group-by",
+      "mqtt-topic",
+      "--side",
+      "server",
+      "--local-ports",
+      String(broker.port),
+    ]);
+    await runAll(clients);
+    const { docs, stderr, code } = await stat.done;
+    assert.equal(code, 0, stderr);
+    assert.equal(docs.length, 1);
+    const rows = docs[0]!.groups.map((g) => [g.key.mqtt_topic, g.count, g.errors, g.no_response]);
+    // QoS 0 messages and DISCONNECTs have no answer.
+    assert.deepEqual(rows.sort(), [["CONNECT", 5, 0, 0], ["DISCONNECT", 5, 0, 5], ["s/a", 3, 0, 0], ["s/b", 2, 0, 2]]);
+  } finally {
+    for (const c of clients) await c.kill();
+    await stopAll(broker);
   }
 });

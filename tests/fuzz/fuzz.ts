@@ -59,6 +59,12 @@ function dnsPair(id: number, name: string, addr: number[]): [Uint8Array, Uint8Ar
   return [framed(query), framed(answer)];
 }
 
+/** An MQTT control packet: first byte, Remaining Length (< 128 here), body. */
+function mqtt(first: number, ...body: (number | string)[]): Uint8Array {
+  const bytes = body.flatMap((x) => typeof x === "string" ? [0, x.length, ...enc.encode(x)] : [x]);
+  return Uint8Array.from([first, bytes.length, ...bytes]);
+}
+
 /** Valid request/response pairs per protocol (the seeds mutations start from). */
 export const SEEDS: Record<string, [Uint8Array, Uint8Array][]> = {
   http: [
@@ -91,6 +97,13 @@ export const SEEDS: Record<string, [Uint8Array, Uint8Array][]> = {
     [hex("0e00000003696e7365727420696e746f2074"), hex("0700000100010002000000")],
   ],
   pgsql: [pgPair("select 1")],
+  // CONNECT 3.1.1 / CONNACK, PUBLISH QoS 1 / PUBACK, SUBSCRIBE / SUBACK, PINGREQ / PINGRESP.
+  mqtt: [
+    [mqtt(0x10, "MQTT", 4, 0xc2, 0, 60, "fuzz", "user", "pw"), mqtt(0x20, 0, 0)],
+    [mqtt(0x32, "a/b", 0, 1, 104, 105), mqtt(0x40, 0, 1)],
+    [mqtt(0x82, 0, 2, "a/#", 1), mqtt(0x90, 0, 2, 1)],
+    [mqtt(0xc0), mqtt(0xd0)],
+  ],
   dns: [dnsPair(0x1234, "example.test", [10, 1, 2, 3]), dnsPair(0x0001, "a.b.c", [127, 0, 0, 1])],
   // Preface, SETTINGS, HEADERS (GET http://localhost/) / SETTINGS, HEADERS :status 200, DATA "ok".
   http2: [[
