@@ -12,7 +12,8 @@ APT_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make
 # Real servers and clients the end-to-end tests trace.
 APT_TEST := nginx curl python3 procps iproute2 util-linux openssl libssl-dev wrk redis-server redis-tools \
 	mariadb-server mariadb-client python3-pymysql postgresql postgresql-contrib \
-	dnsmasq-base unbound dnsutils nghttp2-server nghttp2-client apache2-bin golang-go binutils
+	dnsmasq-base unbound dnsutils nghttp2-server nghttp2-client apache2-bin golang-go binutils \
+	memcached libmemcached-tools
 
 BUILD := build
 BPF_OBJ := $(BUILD)/l7trace.bpf.o

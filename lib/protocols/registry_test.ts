@@ -8,12 +8,13 @@ Deno.test("registry: every protocol by kernel id and by name", () => {
   }
   assert.equal(parserFor(0), undefined);
   assert.equal(parserNamed("smtp"), undefined);
-  assert.deepEqual(protocolNames(), ["http", "redis", "mysql", "pgsql", "dns", "http2"]);
+  assert.deepEqual(protocolNames(), ["http", "redis", "mysql", "pgsql", "dns", "http2", "memcached"]);
 });
 
 Deno.test("registry: the kernel mask of a protocol includes those that can switch to it", () => {
   assert.equal(protocolMask("redis"), 1 << 2);
   // h2c by upgrade starts as HTTP/1.1.
   assert.equal(protocolMask("http2"), (1 << 6) | (1 << 1));
-  assert.equal(protocolMask(null), 0b1111110);
+  assert.equal(protocolMask(null), 0b11111110);
+  assert.equal(protocolMask("memcached"), 1 << 7);
 });

@@ -63,7 +63,7 @@ function field(obj: unknown, name: string): unknown {
 
 /**
  * Whether an answered record's response is an error: HTTP status ≥ 500,
- * a Redis error reply, a MySQL or PostgreSQL error status, a DNS rcode
+ * a Redis error reply, a memcached ERROR, CLIENT_ERROR or SERVER_ERROR, a MySQL or PostgreSQL error status, a DNS rcode
  * other than NOERROR. HTTP 4xx are the client's errors, not the server's,
  * so they do not count. Unknown protocols and shapes are not errors.
  */
@@ -77,6 +77,10 @@ export function isErrorRecord(r: L7Record): boolean {
     }
     case "redis":
       return field(resp, "type") === "error";
+    case "memcached": {
+      const status = field(resp, "status");
+      return status === "ERROR" || status === "CLIENT_ERROR" || status === "SERVER_ERROR";
+    }
     case "dns": {
       const rcode = field(resp, "rcode");
       return typeof rcode === "string" && rcode !== "NOERROR";
