@@ -275,3 +275,52 @@ const TEXT_REQUESTS: McRequest[] = TEXT_LINES.map((l) => {
   if (command === "gets" || command === "gats") keys.push("nokey");
   return { command: command!, keys };
 });
+
+Deno.test("a connection opened before l7trace is picked up at its next request; data beyond --max-capture-bytes is skipped", async () => {
+  let mc: Server | undefined;
+  let conn: Deno.Conn | undefined;
+  try {
+    mc = await startMemcached();
+    conn = await Deno.connect({ hostname: "127.0.0.1", port: mc.port });
+    const c = conn;
+    const enc = new TextEncoder();
+    const buf = new Uint8Array(1 << 20);
+    /** Writes `req` and reads until the reply ends with `end`; the reply's length. */
+    const ask = async (req: Uint8Array | string, end: string): Promise<number> => {
+      await c.write(typeof req === "string" ? enc.encode(req) : req);
+      let got = "";
+      while (!got.endsWith(end)) {
+        const n = await c.read(buf);
+        if (n === null) throw new Error("memcached closed the connection");
+        got += new TextDecoder("latin1").decode(buf.subarray(0, n));
+      }
+      return got.length;
+    };
+    await ask("set early 0 0 1\r\nx\r\n", "STORED\r\n");
+    const tracer = await startTracer(["memcached", "--max-capture-bytes", "1024", "--pids", String(mc.pid)]);
+    const big = "v".repeat(100_000);
+    await ask(`set big 5 0 ${big.length}\r\n${big}\r\n`, "STORED\r\n");
+    await ask("get early\r\n", "END\r\n");
+    // One syscall carries the 100 KB value and the END after it: the bytes not copied run past
+    // the value, so the parser cannot skip them and the exchange is dropped, not guessed.
+    await ask("get big\r\n", "END\r\n");
+    await ask("delete early\r\n", "DELETED\r\n");
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+    const port = (c.localAddr as Deno.NetAddr).port;
+    const mine = byTime(records.filter((r) => r.pid === mc!.pid && r.remote_port === port));
+    assert.deepEqual(mine.map(line), [
+      "set big (100000 B) -> STORED",
+      "get early -> 1 hit",
+      "delete early -> DELETED",
+    ]);
+    // The set's data block beyond the first 1024 bytes was skipped by length.
+    assert.deepEqual(mine[0]!.req, { command: "set", keys: ["big"], flags: 5, exptime: 0, value_size: 100_000 });
+    assert.equal(mine[0]!.req_bytes, `set big 5 0 100000\r\n`.length + 100_002);
+    assert.deepEqual(mine[1]!.resp, { status: "VALUE", values: [{ key: "early", flags: 0, size: 1, value: "x" }] });
+    for (const r of mine) assertCommon(r, "server", mc.pid, mc.port);
+  } finally {
+    conn?.close();
+    await stopAll(mc);
+  }
+});
