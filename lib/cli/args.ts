@@ -57,7 +57,7 @@ export type Command =
 
 function protocolHelp(): string {
   return protocolNames().map((name) =>
-    filterHelp(name).map(([flag, help]) => `  ${name.padEnd(6)} --${flag.padEnd(14)} ${help}`).join("\n")
+    filterHelp(name).map(([flag, help]) => `  ${name.padEnd(9)} --${flag.padEnd(14)} ${help}`).join("\n")
   ).join("\n");
 }
 
