@@ -368,17 +368,38 @@ static __always_inline int mc_response(const __u8 *b, __u32 n, __u64 total)
 }
 
 /*
+ * memcached binary protocol request: magic 0x80, an opcode memcached knows
+ * (0x00..0x24 but 0x1f), raw data type, vbucket 0, extras of at most 20
+ * bytes and a key of at most 250 within the body, and the whole packet in
+ * the syscall.
+ */
+static __always_inline int infer_memcached_binary(const __u8 *b, __u32 n, __u64 total)
+{
+	__u32 keylen = (__u32)b[2] << 8 | b[3], body = be32(b + 8);
+
+	if (n < INFER_PEEK || b[0] != 0x80 || b[1] > 0x24 || b[1] == 0x1f)
+		return 0;
+	if (b[5] || b[6] || b[7] || b[4] > 20 || keylen > 250)
+		return 0;
+	return body >= keylen + b[4] && body <= (1u << 30) && (__u64)body + 24 <= total;
+}
+
+/*
  * memcached text and meta protocol: a lower-case command word (memcached
  * knows no other case) followed by a space and a key character, or by CR LF
  * for the commands that take none, on a line of printable bytes that ends
  * within the peek (or goes past it). The shortest, "mn\r\n", is 4 bytes.
- * Responses: a VALUE line, VERSION, or a whole one-word reply.
+ * Responses: a VALUE line, VERSION, or a whole one-word reply. Binary:
+ * requests only.
  */
 static __always_inline int infer_memcached(const __u8 *b, __u32 n, __u64 total, int *is_request)
 {
 	int bare;
 	__u32 w;
 
+	*is_request = 1;
+	if (b[0] == 0x80)
+		return infer_memcached_binary(b, n, total);
 	if (n < 4)
 		return 0;
 	*is_request = 0;

@@ -305,7 +305,31 @@ Deno.test("memcached traffic is taken for no other protocol, and no other protoc
       enc("GET /x HTTP/1.1\r\nHost: m\r\n\r\n"),
       Uint8Array.from([9, 0, 0, 0, 3, ...enc("SELECT 1")]), // MySQL COM_QUERY
       Uint8Array.from([0x51, 0, 0, 0, 13, ...enc("select 1"), 0]), // PostgreSQL Query
-      Uint8Array.from([0, 29, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 4, ...enc("host"), 4, ...enc("test"), 0, 0, 1, 0, 1]),
+      Uint8Array.from([
+        0,
+        29,
+        0x12,
+        0x34,
+        1,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        4,
+        ...enc("host"),
+        4,
+        ...enc("test"),
+        0,
+        0,
+        1,
+        0,
+        1,
+      ]),
       Uint8Array.from([0x10, 0x10, 0, 4, ...enc("MQTT"), 4, 2, 0, 60, 0, 4, ...enc("test")]), // MQTT CONNECT
     ].map((b) => sendGarbage(mc!.port, [b]));
     // memcached words wrapped in garbage: "get " with binary keys, and lines never ended.

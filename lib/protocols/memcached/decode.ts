@@ -10,9 +10,12 @@
 
 import { Stream } from "../common/parser.ts";
 import { CR, isLine, LF, MAX_LINE, text } from "./bytes.ts";
+import { blockData, startBlock } from "./block.ts";
+import { binaryStep, binEnd, binResult } from "./binary_decode.ts";
 import { expected, onResponse, queueRequest } from "./pair.ts";
 import { parseCommand } from "./request.ts";
 import { Line, out, responseLine } from "./response.ts";
+import { Mode } from "./types.ts";
 import type { McRequest, McResponse, McState, StreamState } from "./types.ts";
 
 /** Longest key kept (memcached's own limit). */
@@ -35,6 +38,7 @@ export function newStreamState(): StreamState {
     resp: null,
     value: null,
     multi: false,
+    bin: null,
   };
 }
 
@@ -52,25 +56,17 @@ export function resetStream(st: StreamState): void {
   st.resp = null;
   st.value = null;
   st.multi = false;
+  st.bin = null;
 }
 
 /** Queue the stream's complete message; false when pairing was abandoned (queue full). */
-function complete(state: McState, st: StreamState, isReq: boolean, endNs: number): boolean {
+export function complete(state: McState, st: StreamState, isReq: boolean, endNs: number): boolean {
   const q = { startNs: st.startNs, endNs, bytes: st.bytes };
   let ok = true;
   if (isReq) ok = queueRequest(state, { msg: st.req as McRequest, ...q });
   else onResponse(state, { msg: st.resp as McResponse, ...q });
   resetStream(st);
   return ok;
-}
-
-/** Starts a data block of `size` bytes, keeping up to maxBodyBytes when `keep`. */
-function startBlock(state: McState, st: StreamState, size: number, keep: boolean): void {
-  st.dataLeft = size;
-  st.crlfLeft = 2;
-  st.kept = 0;
-  st.cut = false;
-  st.keep = keep && state.maxBodyBytes > 0 ? new Uint8Array(Math.min(size, state.maxBodyBytes)) : null;
 }
 
 /**
@@ -92,25 +88,6 @@ function endBlock(st: StreamState, isReq: boolean): boolean {
   return !wasItem;
 }
 
-/** Consume block data and its CRLF from `buf[pos]`; the new offset, or -1 when the CRLF is wrong. */
-function blockData(st: StreamState, buf: Uint8Array, pos: number): number {
-  const n = Math.min(st.dataLeft, buf.length - pos);
-  const kb = st.keep;
-  if (kb !== null && st.kept < kb.length) {
-    const k = Math.min(n, kb.length - st.kept);
-    kb.set(buf.subarray(pos, pos + k), st.kept);
-    st.kept += k;
-  }
-  st.dataLeft -= n;
-  pos += n;
-  while (st.dataLeft === 0 && st.crlfLeft > 0 && pos < buf.length) {
-    if (buf[pos] !== (st.crlfLeft === 2 ? CR : LF)) return -1;
-    pos++;
-    st.crlfLeft--;
-  }
-  return pos;
-}
-
 /** {@linkcode Parser.parseFrame} for one stream of a memcached connection: at most one message per call. */
 export function parseStream(
   state: McState,
@@ -126,57 +103,63 @@ export function parseStream(
   if (state.watching) return len;
   const isReq = stream === Stream.Request;
   const st = isReq ? state.req : state.resp;
+  if (state.mode === Mode.Unknown) state.mode = buf[0] === (isReq ? 0x80 : 0x81) ? Mode.Binary : Mode.Text;
   let pos = 0;
   let done = false;
-  for (;;) {
-    if (st.dataLeft >= 0) {
-      pos = blockData(st, buf, pos);
-      if (pos < 0) break;
-      if (st.dataLeft > 0 || st.crlfLeft > 0) break;
-      if (endBlock(st, isReq)) {
+  if (state.mode === Mode.Binary) {
+    pos = binaryStep(state, st, isReq, buf);
+    done = binResult.done;
+  } else {
+    for (;;) {
+      if (st.dataLeft >= 0) {
+        pos = blockData(st, buf, pos);
+        if (pos < 0) break;
+        if (st.dataLeft > 0 || st.crlfLeft > 0) break;
+        if (endBlock(st, isReq)) {
+          done = true;
+          break;
+        }
+        continue;
+      }
+      if (pos >= len) break;
+      const lf = buf.indexOf(LF, pos === 0 ? st.scanned : pos);
+      if (lf < 0 || lf - pos > MAX_LINE) {
+        if (len - pos > MAX_LINE) pos = -1;
+        else st.scanned = len - pos;
+        break;
+      }
+      st.scanned = 0;
+      const e = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
+      if (!isLine(buf, pos, e)) {
+        pos = -1;
+        break;
+      }
+      const line = text(buf, pos, e);
+      pos = lf + 1;
+      if (isReq) {
+        const p = parseCommand(line, KEY_MAX);
+        st.req = p.req;
+        if (p.block >= 0) {
+          startBlock(state, st, p.block, false);
+          continue;
+        }
         done = true;
         break;
       }
-      continue;
-    }
-    if (pos >= len) break;
-    const lf = buf.indexOf(LF, pos === 0 ? st.scanned : pos);
-    if (lf < 0 || lf - pos > MAX_LINE) {
-      if (len - pos > MAX_LINE) pos = -1;
-      else st.scanned = len - pos;
-      break;
-    }
-    st.scanned = 0;
-    const e = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
-    if (!isLine(buf, pos, e)) {
-      pos = -1;
-      break;
-    }
-    const line = text(buf, pos, e);
-    pos = lf + 1;
-    if (isReq) {
-      const p = parseCommand(line, KEY_MAX);
-      st.req = p.req;
-      if (p.block >= 0) {
-        startBlock(state, st, p.block, false);
-        continue;
+      const r = responseLine(st, line, expected(state));
+      if (r === Line.Invalid) {
+        pos = -1;
+        break;
       }
-      done = true;
-      break;
-    }
-    const r = responseLine(st, line, expected(state));
-    if (r === Line.Invalid) {
-      pos = -1;
-      break;
-    }
-    if (out.block >= 0) {
-      startBlock(state, st, out.block, true);
-      st.value = out.value;
-      out.value = null;
-    }
-    if (r === Line.Done) {
-      done = true;
-      break;
+      if (out.block >= 0) {
+        startBlock(state, st, out.block, true);
+        st.value = out.value;
+        out.value = null;
+      }
+      if (r === Line.Done) {
+        done = true;
+        break;
+      }
     }
   }
   if (pos < 0) {
@@ -212,7 +195,9 @@ export function skipStream(state: McState, stream: Stream, len: number, tsNs: nu
   st.cut = true;
   // Later pieces would not follow the kept ones: keep no more.
   if (st.keep !== null) st.keep = st.keep.subarray(0, st.kept);
-  if (st.dataLeft === 0 && st.crlfLeft === 0 && endBlock(st, isReq)) {
+  const ended = st.dataLeft === 0 && st.crlfLeft === 0 &&
+    (state.mode === Mode.Binary ? binEnd(st, isReq) : endBlock(st, isReq));
+  if (ended) {
     if (!complete(state, st, isReq, tsNs)) state.lost = true;
   }
   return true;

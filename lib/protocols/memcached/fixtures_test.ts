@@ -182,7 +182,7 @@ Deno.test("libmemcached-tools: memccp, memccat (a 16 KiB binary value cut to max
 });
 
 Deno.test("every capture gives the same records split at every byte boundary", async () => {
-  for (const conns of [F.TEXT, F.NOREPLY, F.META, F.TOOLS.slice(0, 1)]) {
+  for (const conns of [F.TEXT, F.NOREPLY, F.META, F.BINARY, F.TOOLS.slice(0, 1), F.TOOLS_BINARY.slice(1, 2)]) {
     for (const conn of conns) {
       const whole = await replay(conn);
       whole.close(1e9);
@@ -213,4 +213,79 @@ Deno.test("every capture gives the same records split at every byte boundary", a
       }
     }
   }
+});
+
+Deno.test("binary session: opcodes, quiet getq/getkq/setq passed over or matched by opcode, opaque and key", async () => {
+  const s = await replay(F.BINARY[0]!);
+  s.close(1e9);
+  assert.equal(s.invalid, 0);
+  assert.deepEqual(lines(s), [
+    "set b1 (5 B) -> OK",
+    "get b1 -> hit (5 B)",
+    "get nokey -> NOT_FOUND Not found",
+    "getq nokey -> (quiet: no response)",
+    "getkq b1 -> hit (5 B)",
+    "noop -> OK",
+    "setq b2 (2 B) -> (quiet: no response)",
+    "noop -> OK",
+    "incr cnt 5 -> 17",
+    "incr cnt 5 -> 22",
+    "delete nokey -> NOT_FOUND Not found",
+    "version -> VERSION 1.6.18",
+    "stat settings -> 76 stats",
+    "quit -> OK",
+  ]);
+  assert.deepEqual(s.out[0]!.req, {
+    command: "set",
+    keys: ["b1"],
+    binary: true,
+    opaque: "1",
+    flags: 3,
+    exptime: 0,
+    value_size: 5,
+  });
+  assert.deepEqual(s.out[1]!.resp, {
+    status: "OK",
+    opcode: "get",
+    opaque: "2",
+    flags: 3,
+    cas: 15,
+    value_size: 5,
+    value: "hello",
+  });
+  assert.deepEqual(s.out[2]!.resp, {
+    status: "NOT_FOUND",
+    opcode: "get",
+    opaque: "3",
+    value_size: 9,
+    error: "Not found",
+  });
+  assert.deepEqual(s.out[8]!.req, {
+    command: "incr",
+    keys: ["cnt"],
+    binary: true,
+    opaque: "9",
+    delta: 5,
+    exptime: 0,
+  });
+  const stat = s.out[12]!.resp as McResponse;
+  assert.deepEqual([stat.stats!.maxconns, stat.stat_count], ["1024", 76]);
+  assert.equal(s.out[12]!.respBytes, 3123);
+});
+
+Deno.test("libmemcached-tools --binary: memccp, memccat (getk), memcrm, memcstat, memcflush", async () => {
+  const got = [];
+  for (const conn of F.TOOLS_BINARY) {
+    const s = await replay(conn);
+    s.close(1e9);
+    assert.equal(s.invalid, 0);
+    got.push(lines(s));
+  }
+  assert.deepEqual(got, [
+    ["set greeting.txt (18 B) -> OK", "quit -> OK"],
+    ["getk greeting.txt -> hit (18 B)", "getk nokey -> NOT_FOUND", "quit -> (no response)"],
+    ["delete greeting.txt -> OK", "quit -> (no response)"],
+    ["version -> VERSION 1.6.18", "stat -> 92 stats", "quit -> (no response)"],
+    ["flush -> OK", "quit -> OK"],
+  ]);
 });

@@ -1,7 +1,8 @@
 /**
  * memcached parser for l7trace: the text protocol (storage, retrieval,
- * arithmetic, touch, stats and the rest) and the meta protocol (`mg`, `ms`,
- * `md`, `ma`, `mn`, `me`), as memcached 1.6 speaks them on TCP.
+ * arithmetic, touch, stats and the rest), the meta protocol (`mg`, `ms`,
+ * `md`, `ma`, `mn`, `me`) and the binary protocol (`binary.ts`), as
+ * memcached 1.6 speaks them on TCP.
  *
  * Requests and responses are lines, some followed by a data block of known
  * length that is consumed piece by piece; responses are paired with
@@ -25,8 +26,10 @@ import type { Parser, ParserOptions } from "../common/parser.ts";
 import { Stream } from "../common/parser.ts";
 import { newStreamState, parseStream, resetStream, skipStream } from "./decode.ts";
 import { matchExchanges } from "./pair.ts";
-import { findStart, requestAt, responseAt } from "./scan.ts";
+import { findBinary, findStart, requestAt, responseAt } from "./scan.ts";
 import { summarize } from "./summary.ts";
+import { REQ_MAGIC, RESP_MAGIC } from "./binary.ts";
+import { Mode } from "./types.ts";
 import type { McState } from "./types.ts";
 
 export type { McRequest, McResponse, McState, McValue } from "./types.ts";
@@ -45,6 +48,7 @@ export const memcachedParser: Parser<McState> = {
       reqQueue: [],
       ready: [],
       lost: false,
+      mode: Mode.Unknown,
       watching: false,
       orphanResponses: 0,
       suppressed: 0,
@@ -54,6 +58,10 @@ export const memcachedParser: Parser<McState> = {
   findBoundary(state, stream, buf, from) {
     const isReq = stream === Stream.Request;
     resetStream(isReq ? state.req : state.resp);
+    // Before the first parsed byte the mode is unknown: a magic byte starts a binary packet.
+    const binary = state.mode === Mode.Binary ||
+      (state.mode === Mode.Unknown && buf[from] === (isReq ? REQ_MAGIC : RESP_MAGIC));
+    if (binary) return findBinary(buf, from, isReq);
     return findStart(buf, from, isReq ? requestAt : responseAt);
   },
 

@@ -28,6 +28,7 @@
  */
 
 import type { Exchange } from "../common/parser.ts";
+import { binAnswers } from "./binary.ts";
 import { META_CODES } from "./response.ts";
 import type { McRequest, McResponse, McState, Queued } from "./types.ts";
 
@@ -93,6 +94,7 @@ function letters(flags: string | undefined): Set<string> {
 
 /** Whether response `r` can be the answer to quiet request `q`. */
 function answers(q: McRequest, r: McResponse): boolean {
+  if (q.binary) return binAnswers(q, r);
   if (r.status === "ERROR" || r.status === "CLIENT_ERROR" || r.status === "SERVER_ERROR") return true;
   const codes = QUIET_CODES[q.command];
   if (!codes || !codes.includes(r.status)) return false;
@@ -122,7 +124,7 @@ const CODES: Readonly<Record<string, readonly string[]>> = {
 
 /** Whether `r` can answer `q` at all, judging by codes only (quiet or not). */
 function couldAnswer(q: McRequest, r: McResponse): boolean {
-  if (q.quiet) return answers(q, r);
+  if (q.quiet || q.binary) return answers(q, r);
   if (r.status === "ERROR" || r.status === "CLIENT_ERROR" || r.status === "SERVER_ERROR") return true;
   const codes = CODES[q.command];
   return codes ? codes.includes(r.status) : !META_CODES.has(r.status);
@@ -134,7 +136,8 @@ function couldAnswer(q: McRequest, r: McResponse): boolean {
  * later one that is not quiet, could take it too.
  */
 function ambiguous(state: McState, q: McRequest, r: McResponse): boolean {
-  if (q.opaque !== undefined && r.opaque === q.opaque) return false;
+  // Binary opaques are often all 0: only the key (getkq) tells those apart.
+  if (!q.binary && q.opaque !== undefined && r.opaque === q.opaque) return false;
   if (r.key !== undefined && r.key === q.keys[0]) return false;
   const qs = state.reqQueue;
   for (let i = 1; i < qs.length; i++) {
@@ -159,6 +162,8 @@ export function onResponse(state: McState, r: Queued<McResponse>): void {
   }
   // Which request a response without O or k answers cannot be known: never guess.
   if (r.startNs < q.startNs || (q.msg.quiet && ambiguous(state, q.msg, r.msg))) return lose(state);
+  // Binary responses name their request: another opcode or opaque means a lost packet.
+  if (q.msg.binary && !binAnswers(q.msg, r.msg)) return lose(state);
   qs.shift();
   state.ready.push({
     req: q.msg,

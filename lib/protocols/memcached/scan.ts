@@ -10,6 +10,7 @@
 
 import { CR, isLine, LF, MAX_LINE, text } from "./bytes.ts";
 import { COMMANDS } from "./request.ts";
+import { HEADER, header, REQ_MAGIC, RESP_MAGIC } from "./binary.ts";
 import { Line, responseLine } from "./response.ts";
 
 /** Longest command word (`cache_memlimit`). */
@@ -60,6 +61,16 @@ export function findStart(buf: Uint8Array, from: number, at: (buf: Uint8Array, p
     if (at(buf, p)) return p;
     const lf = buf.indexOf(LF, p);
     p = lf < 0 ? -1 : lf + 1;
+  }
+  return -1;
+}
+
+/** Offset of the first binary packet header at or after `from` (a magic byte and sane lengths), or -1. */
+export function findBinary(buf: Uint8Array, from: number, isReq: boolean): number {
+  const magic = isReq ? REQ_MAGIC : RESP_MAGIC;
+  for (let p = buf.indexOf(magic, from); p >= 0; p = buf.indexOf(magic, p + 1)) {
+    if (buf.length - p < HEADER) return -1;
+    if (header(buf.subarray(p), magic) !== null) return p;
   }
   return -1;
 }

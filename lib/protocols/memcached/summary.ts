@@ -33,6 +33,7 @@ function head(q: McRequest): string {
 
 /** The response part of a table line. */
 function describe(q: McRequest | null, r: McResponse): string {
+  if (r.opcode !== undefined) return describeBinary(r);
   switch (r.status) {
     case "VALUE":
     case "END": {
@@ -60,6 +61,16 @@ function describe(q: McRequest | null, r: McResponse): string {
         ? `${r.status} ${clip(r.meta_flags, 30)}`
         : r.status;
   }
+}
+
+/** The response part for the binary protocol: what an OK carries, else the status. */
+function describeBinary(r: McResponse): string {
+  if (r.status !== "OK") return r.error ? `${r.status} ${clip(r.error, 60)}` : r.status;
+  if (r.number !== undefined) return String(r.number);
+  if (r.version !== undefined) return `VERSION ${r.version}`;
+  if (r.stats) return plural(r.stat_count ?? 0, "stat");
+  if (r.value !== undefined) return `hit (${r.value_size ?? 0} B)`;
+  return "OK";
 }
 
 /** One table line for an exchange; without a response, why there is none when known. */

@@ -33,8 +33,10 @@ export interface McRequest {
   meta_flags?: string;
   /** Meta commands with the `q` flag: some return codes are not sent. */
   quiet?: true;
-  /** Meta commands: the `O` (opaque) flag's token, echoed by the server. */
+  /** Meta commands: the `O` (opaque) flag's token; binary requests: the header's opaque, as a decimal string. */
   opaque?: string;
+  /** Present (true) for the binary protocol; `command` is then the opcode's name (`get`, `getkq`, `setq`, …). */
+  binary?: true;
 }
 
 /** One item of a retrieval response (`VALUE <key> <flags> <bytes> [<cas>]`). */
@@ -79,11 +81,17 @@ export interface McResponse {
   lines?: number;
   /** Meta codes: the returned flags as sent, space-separated (`VA`'s size excluded). */
   meta_flags?: string;
-  /** Meta codes: the `k` flag's key. */
+  /** Meta codes: the `k` flag's key; binary: the key the response carries (getk). */
   key?: string;
-  /** Meta codes: the `O` flag's opaque token. */
+  /** Meta codes: the `O` flag's opaque token; binary: the header's opaque. */
   opaque?: string;
-  /** VA: bytes of the data block. */
+  /** Binary: the opcode answered, named as in the request. */
+  opcode?: string;
+  /** Binary: the item's flags (get). */
+  flags?: number;
+  /** Binary: the cas unique in the header, when not 0. */
+  cas?: number | string;
+  /** VA (and binary responses with a value): bytes of the data block. */
   value_size?: number;
   /** VA: the data as UTF-8 text, cut at `maxBodyBytes`. */
   value?: string;
@@ -136,6 +144,22 @@ export interface StreamState {
   value: McValue | null;
   /** Response: lines continue until `END`. */
   multi: boolean;
+  /** Binary: the header of the packet whose value is being read. */
+  bin: BinPacket | null;
+}
+
+/** What a binary packet's value is for, once read. */
+export interface BinPacket {
+  opcode: number;
+  /** A stat packet's name (the value is its value); null otherwise. */
+  stat: string | null;
+}
+
+/** Which protocol a connection speaks (memcached decides by its first byte). */
+export const enum Mode {
+  Unknown,
+  Text,
+  Binary,
 }
 
 /** Per-connection state of the memcached parser. */
@@ -149,6 +173,8 @@ export interface McState {
   ready: Exchange[];
   /** Pairing lost certainty: the next parseFrame returns -1 so the tracker resyncs. */
   lost: boolean;
+  /** Text or binary, from the connection's first byte. */
+  mode: Mode;
   /** `watch` was accepted: the rest of the connection is a log stream. */
   watching: boolean;
   /** Responses dropped because no request waited for them. */

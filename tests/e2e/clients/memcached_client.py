@@ -3,7 +3,7 @@
 
 Usage: memcached_client.py SESSION HOST PORT
 
-SESSION is one of: text, noreply, meta. Each step writes its bytes in one
+SESSION is one of: text, noreply, meta, binary. Each step writes its bytes in one
 send() and, unless the step expects no reply, reads until the reply ends
 with the step's terminator. Prints one JSON line per step:
 {"sent": "<hex>", "got": "<hex>"} (got is "" for steps without a reply).
@@ -12,9 +12,26 @@ sessions through its relay.
 """
 import json
 import socket
+import struct
 import sys
 
 LONG_KEY = b"k" * 251
+
+
+def bin_req(opcode, key=b"", extras=b"", value=b"", opaque=0, cas=0):
+    """A binary-protocol request packet (magic 0x80, 24-byte header)."""
+    body = len(extras) + len(key) + len(value)
+    return struct.pack(">BBHBBHIIQ", 0x80, opcode, len(key), len(extras), 0, 0,
+                       body, opaque, cas) + extras + key + value
+
+
+def noop_end(opaque):
+    """The 24-byte header of the noop response with `opaque` (ends a quiet batch)."""
+    return struct.pack(">BBHBBHIIQ", 0x81, 0x0a, 0, 0, 0, 0, 0, opaque, 0)
+
+
+SET_EXTRAS = struct.pack(">II", 3, 0)  # flags 3, no expiry
+INCR_EXTRAS = struct.pack(">QQI", 5, 10, 0)  # delta 5, initial 10, no expiry
 
 # (bytes to send, terminator of the reply or None when none comes)
 SESSIONS = {
@@ -78,7 +95,57 @@ SESSIONS = {
         (b"mn\r\n", b"MN\r\n"),
         (b"ms m3 abc\r\n", b"\r\n"),
     ],
+    "binary": [
+        (bin_req(0x01, b"b1", SET_EXTRAS, b"hello", opaque=1), None),
+        (bin_req(0x00, b"b1", opaque=2), b"hello"),
+        (bin_req(0x00, b"nokey", opaque=3), b"Not found"),
+        # Quiet gets: the miss sends nothing, the hit its key; noop ends the batch.
+        (bin_req(0x09, b"nokey", opaque=4) + bin_req(0x0d, b"b1", opaque=5)
+         + bin_req(0x0a, opaque=6), noop_end(6)),
+        # A quiet set: success is silent.
+        (bin_req(0x11, b"b2", SET_EXTRAS, b"xy", opaque=7) + bin_req(0x0a, opaque=8), noop_end(8)),
+        (bin_req(0x05, b"cnt", INCR_EXTRAS, opaque=9), None),
+        (bin_req(0x05, b"cnt", INCR_EXTRAS, opaque=10), None),
+        (bin_req(0x04, b"nokey", opaque=11), b"Not found"),
+        (bin_req(0x0b, opaque=12), b"1.6.18"),
+        (bin_req(0x10, b"settings", opaque=13), None),
+        (bin_req(0x07, opaque=14), None),
+    ],
 }
+
+BIN_HEADER = struct.Struct(">BBHBBHIIQ")
+
+
+def read_binary(s, opaque):
+    """Reads response packets until the one with `opaque` (stat: until its empty-key packet)."""
+    got = b""
+    while True:
+        while len(got) < 24 or len(got) < 24 + BIN_HEADER.unpack(got[:24])[6]:
+            chunk = s.recv(65536)
+            if not chunk:
+                return got
+            got += chunk
+        packets, at = [], 0
+        while at + 24 <= len(got):
+            h = BIN_HEADER.unpack(got[at:at + 24])
+            if at + 24 + h[6] > len(got):
+                break
+            packets.append(h)
+            at += 24 + h[6]
+        last = packets[-1] if packets else None
+        if last and at == len(got) and last[7] == opaque and (last[1] != 0x10 or last[2] == 0):
+            return got
+        got += s.recv(65536)
+
+
+def last_opaque(data):
+    """The opaque of the last packet in `data` (packets are walked from the start)."""
+    at, opaque = 0, 0
+    while at + 24 <= len(data):
+        h = BIN_HEADER.unpack(data[at:at + 24])
+        opaque = h[7]
+        at += 24 + h[6]
+    return opaque
 
 
 def main():
@@ -88,6 +155,10 @@ def main():
     for data, end in SESSIONS[session]:
         s.sendall(data)
         got = b""
+        if session == "binary":
+            # The last packet's opaque is the one the reply ends with.
+            got = read_binary(s, last_opaque(data))
+            end = None
         while end is not None and not got.endswith(end):
             chunk = s.recv(65536)
             if not chunk:

@@ -3,7 +3,8 @@
 
 Starts `memcached` (Debian 1.6.18) on 127.0.0.1 with a random port, puts a
 logging TCP relay in front of it, drives it with libmemcached-tools
-(memccp, memccat, memcexist, memctouch, memcrm, memcstat, memcflush) and with
+(memccp, memccat, memcexist, memctouch, memcrm, memcstat, memcflush; text and
+--binary) and with
 the raw-socket sessions of tests/e2e/clients/memcached_client.py, and writes
 every relayed chunk (one recv() of the relay = one read of the tracker) of
 every client connection, in arrival order, as hex. Run as root:
@@ -101,7 +102,7 @@ def main():
         relay = Relay(ports[1], ports[0])
         rp = ports[1]
         got = {}
-        for name in ("text", "noreply", "meta"):
+        for name in ("text", "noreply", "meta", "binary"):
             session(name, rp)
             got[name.upper()] = relay.take()
         path = os.path.join(tmp, "greeting.txt")
@@ -119,6 +120,12 @@ def main():
         tool("memcstat", rp)
         tool("memcflush", rp)
         got["TOOLS"] = relay.take()
+        tool("memccp", rp, "--binary", path)
+        tool("memccat", rp, "--binary", "greeting.txt", "nokey")
+        tool("memcrm", rp, "--binary", "greeting.txt")
+        tool("memcstat", rp, "--binary")
+        tool("memcflush", rp, "--binary")
+        got["TOOLS_BINARY"] = relay.take()
     finally:
         srv.send_signal(signal.SIGTERM)
         srv.wait()
