@@ -7,53 +7,9 @@
 import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
 import type { McRequest, McResponse } from "../../lib/protocols/memcached/mod.ts";
-import { summarize } from "../../lib/protocols/memcached/mod.ts";
-import { recordsOf, type Server, startTracer } from "./harness.ts";
+import { type Server, startTracer } from "./harness.ts";
 import { byTime, runClient, startMemcached, stopAll } from "./daemons.ts";
-
-const CLIENT = new URL("./clients/memcached_client.py", import.meta.url).pathname;
-
-/** One step of memcached_client.py: what it sent and what it got back. */
-interface Step {
-  sent: Uint8Array;
-  got: Uint8Array;
-}
-
-const hex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));
-
-/** Runs a memcached_client.py session; its pid and steps. */
-async function session(name: string, port: number): Promise<{ pid: number; steps: Step[] }> {
-  const out = await runClient("python3", [CLIENT, name, "127.0.0.1", String(port)]);
-  assert.equal(out.code, 0, out.stderr);
-  const steps = out.stdout.trim().split("\n").map((l) => {
-    const j = JSON.parse(l) as { sent: string; got: string };
-    return { sent: hex(j.sent), got: hex(j.got) };
-  });
-  return { pid: out.pid, steps };
-}
-
-/** The table line of a record, with the values that change between runs (cas uniques, access times) masked. */
-function line(r: L7Record): string {
-  return summarize(r.req, r.resp).replace(/\b(c|cas=|la=)\d+/g, "$1#");
-}
-
-/** Records of `pid` (client side) and of memcached for the same connections, in time order. */
-function bothSides(records: L7Record[], pid: number, server: Server): [L7Record[], L7Record[]] {
-  const client = byTime(recordsOf(records, pid, "client"));
-  const ports = new Set(client.map((r) => r.local_port));
-  const srv = byTime(recordsOf(records, server.pid, "server").filter((r) => ports.has(r.remote_port)));
-  return [client, srv];
-}
-
-function assertCommon(r: L7Record, side: "client" | "server", pid: number, port: number): void {
-  assert.equal(r.protocol, "memcached");
-  assert.equal(r.side, side);
-  assert.equal(r.pid, pid);
-  assert.equal(r.tls, false);
-  assert.equal(side === "client" ? r.remote_port : r.local_port, port);
-  if (r.resp === null) assert.equal(r.latency_ms, null);
-  else assert.ok(r.latency_ms !== null && r.latency_ms > 0 && r.latency_ms < 5000, `latency ${r.latency_ms}`);
-}
+import { assertCommon, bothSides, line, session } from "./memcached_records.ts";
 
 const TEXT_LINES = [
   "set user:1 (5 B) -> STORED",
@@ -322,82 +278,5 @@ Deno.test("a connection opened before l7trace is picked up at its next request; 
   } finally {
     conn?.close();
     await stopAll(mc);
-  }
-});
-
-const BINARY_LINES = [
-  "set b1 (5 B) -> OK",
-  "get b1 -> hit (5 B)",
-  "get nokey -> NOT_FOUND Not found",
-  "getq nokey -> (quiet: no response)",
-  "getkq b1 -> hit (5 B)",
-  "noop -> OK",
-  "setq b2 (2 B) -> (quiet: no response)",
-  "noop -> OK",
-  "incr cnt 5 -> 10",
-  "incr cnt 5 -> 15",
-  "delete nokey -> NOT_FOUND Not found",
-  "version -> VERSION 1.6.18",
-  "stat settings -> 76 stats",
-  "quit -> OK",
-];
-
-Deno.test("binary protocol: a raw-socket session (quiet gets and sets, noop) and libmemcached-tools --binary", async () => {
-  let mc: Server | undefined;
-  const dir = await Deno.makeTempDir({ prefix: "l7trace-memccp-" });
-  try {
-    mc = await startMemcached();
-    await Deno.writeTextFile(`${dir}/greeting.txt`, "hello from memccp\n");
-    const tracer = await startTracer();
-    const raw = await session("binary", mc.port);
-    const servers = `--servers=127.0.0.1:${mc.port}`;
-    const runs: [string[], string[]][] = [
-      [["memccp", servers, "--binary", `${dir}/greeting.txt`], ["set greeting.txt (18 B) -> OK"]],
-      [["memccat", servers, "--binary", "greeting.txt"], ["getk greeting.txt -> hit (18 B)"]],
-      [["memcrm", servers, "--binary", "greeting.txt"], ["delete greeting.txt -> OK"]],
-      [["memcflush", servers, "--binary"], ["flush -> OK"]],
-    ];
-    const pids: number[] = [];
-    for (const [argv] of runs) pids.push((await runClient(argv[0]!, argv.slice(1))).pid);
-    const { records, code, stderr } = await tracer.stop();
-    assert.equal(code, 0, stderr);
-
-    const [client, server] = bothSides(records, raw.pid, mc);
-    assert.deepEqual(client.map(line), BINARY_LINES);
-    assert.deepEqual(server.map(line), BINARY_LINES);
-    client.forEach((r) => assertCommon(r, "client", raw.pid, mc!.port));
-    server.forEach((r) => assertCommon(r, "server", mc!.pid, mc!.port));
-    for (const side of [client, server]) {
-      assert.equal(side.reduce((n, r) => n + r.req_bytes, 0), raw.steps.reduce((n, s) => n + s.sent.length, 0));
-      assert.equal(side.reduce((n, r) => n + r.resp_bytes, 0), raw.steps.reduce((n, s) => n + s.got.length, 0));
-      const getkq = side[4]!;
-      assert.deepEqual(getkq.req, { command: "getkq", keys: ["b1"], binary: true, opaque: "5", quiet: true });
-      const cas = (getkq.resp as McResponse).cas;
-      assert.ok(typeof cas === "number" && cas > 0);
-      assert.deepEqual(getkq.resp, {
-        status: "OK",
-        opcode: "getkq",
-        opaque: "5",
-        key: "b1",
-        flags: 3,
-        cas,
-        value_size: 5,
-        value: "hello",
-      });
-      assert.deepEqual([getkq.req_bytes, getkq.resp_bytes], [26, 35]);
-    }
-    // Each tool ends with a binary quit, answered OK unless the tool closed first (a race of its own).
-    runs.forEach(([argv, want], i) => {
-      const [cl, sv] = bothSides(records, pids[i]!, mc!);
-      for (const side of [cl, sv]) {
-        const lines = side.map(line);
-        assert.match(lines.pop() ?? "", /^quit -> (OK|\(no response\))$/, argv.join(" "));
-        assert.deepEqual(lines, want, argv.join(" "));
-      }
-      for (const r of [...cl, ...sv]) assert.equal((r.req as McRequest).binary, true);
-    });
-  } finally {
-    await stopAll(mc);
-    await Deno.remove(dir, { recursive: true });
   }
 });

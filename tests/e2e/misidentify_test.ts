@@ -297,6 +297,7 @@ Deno.test("memcached traffic is taken for no other protocol, and no other protoc
     mc = await startMemcached();
     const tracer = await startTracer();
     const memcachedRun = runClient("python3", [MEMCACHED_CLIENT, "text", "127.0.0.1", String(mc.port)]);
+    const binaryRun = runClient("python3", [MEMCACHED_CLIENT, "binary", "127.0.0.1", String(mc.port)]);
     const redisRun = runClient("redis-cli", ["-p", String(redis.port), "SET", "mk", "mv"]);
     const curlRun = runClient("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${nginx.port}/m/1`]);
     // Other protocols' first messages to memcached (it answers ERROR to lines it does not know).
@@ -338,8 +339,9 @@ Deno.test("memcached traffic is taken for no other protocol, and no other protoc
       sendGarbage(sink.port, garbage("set k 0 0 5\r\n", 81)),
       sendGarbage(sink.port, [enc("gets " + "k".repeat(300))]),
     ];
-    const [mcRun, redisCli, curl, otherPorts, garbagePorts] = await Promise.all([
+    const [mcRun, binRun, redisCli, curl, otherPorts, garbagePorts] = await Promise.all([
       memcachedRun,
+      binaryRun,
       redisRun,
       curlRun,
       Promise.all(toMemcached),
@@ -347,17 +349,26 @@ Deno.test("memcached traffic is taken for no other protocol, and no other protoc
     ]);
     const { records, code, stderr } = await tracer.stop();
     assert.equal(code, 0, stderr);
-    for (const r of [mcRun, redisCli, curl]) assert.equal(r.code, 0, r.stderr);
+    for (const r of [mcRun, binRun, redisCli, curl]) assert.equal(r.code, 0, r.stderr);
 
     // memcached: the 26 exchanges of the text session on each side, all memcached.
     const mcClient = recordsOf(records, mcRun.pid, "client");
     assert.equal(mcClient.length, 26, JSON.stringify(mcClient));
     const mcPort = mcClient[0]!.local_port;
+    // And the 14 of the binary session.
+    const binClient = recordsOf(records, binRun.pid, "client");
+    assert.equal(binClient.length, 14, JSON.stringify(binClient));
+    const binPort = binClient[0]!.local_port;
     const mcServer = recordsOf(records, mc.pid, "server").filter((r) => r.protocol === "memcached");
-    assert.deepEqual(mcServer.map((r) => r.remote_port), Array(26).fill(mcPort), JSON.stringify(mcServer));
-    for (const r of [...mcClient, ...mcServer]) assert.equal(r.protocol, "memcached");
+    assert.deepEqual(
+      mcServer.map((r) => r.remote_port).sort(),
+      [...Array(26).fill(mcPort), ...Array(14).fill(binPort)].sort(),
+      JSON.stringify(mcServer),
+    );
+    for (const r of [...mcClient, ...binClient, ...mcServer]) assert.equal(r.protocol, "memcached");
     // Nothing else is memcached, from any process.
-    const others = records.filter((r) => r.protocol === "memcached" && r.pid !== mcRun.pid && r.pid !== mc!.pid);
+    const mcPids = [mcRun.pid, binRun.pid, mc.pid];
+    const others = records.filter((r) => r.protocol === "memcached" && !mcPids.includes(r.pid));
     assert.deepEqual(others, []);
     // Redis and HTTP stay themselves, exactly once per side.
     const redisRecs = [...recordsOf(records, redisCli.pid, "client"), ...recordsOf(records, redis.pid, "server")];
