@@ -88,6 +88,68 @@ function endBlock(st: StreamState, isReq: boolean): boolean {
   return !wasItem;
 }
 
+/** Set by {@linkcode textStep}: the message in `st` is complete. */
+const textResult: { done: boolean } = { done: false };
+
+/** Consume one text or meta message (or part of it) from `buf`; the bytes consumed or -1. */
+function textStep(state: McState, st: StreamState, isReq: boolean, buf: Uint8Array): number {
+  textResult.done = false;
+  const len = buf.length;
+  let pos = 0;
+  for (;;) {
+    if (st.dataLeft >= 0) {
+      pos = blockData(st, buf, pos);
+      if (pos < 0) break;
+      if (st.dataLeft > 0 || st.crlfLeft > 0) break;
+      if (endBlock(st, isReq)) {
+        textResult.done = true;
+        break;
+      }
+      continue;
+    }
+    if (pos >= len) break;
+    const lf = buf.indexOf(LF, pos === 0 ? st.scanned : pos);
+    if (lf < 0 || lf - pos > MAX_LINE) {
+      if (len - pos > MAX_LINE) pos = -1;
+      else st.scanned = len - pos;
+      break;
+    }
+    st.scanned = 0;
+    const e = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
+    if (!isLine(buf, pos, e)) {
+      pos = -1;
+      break;
+    }
+    const line = text(buf, pos, e);
+    pos = lf + 1;
+    if (isReq) {
+      const p = parseCommand(line, KEY_MAX);
+      st.req = p.req;
+      if (p.block >= 0) {
+        startBlock(state, st, p.block, false);
+        continue;
+      }
+      textResult.done = true;
+      break;
+    }
+    const r = responseLine(st, line, expected(state));
+    if (r === Line.Invalid) {
+      pos = -1;
+      break;
+    }
+    if (out.block >= 0) {
+      startBlock(state, st, out.block, true);
+      st.value = out.value;
+      out.value = null;
+    }
+    if (r === Line.Done) {
+      textResult.done = true;
+      break;
+    }
+  }
+  return pos;
+}
+
 /** {@linkcode Parser.parseFrame} for one stream of a memcached connection: at most one message per call. */
 export function parseStream(
   state: McState,
@@ -110,57 +172,8 @@ export function parseStream(
     pos = binaryStep(state, st, isReq, buf);
     done = binResult.done;
   } else {
-    for (;;) {
-      if (st.dataLeft >= 0) {
-        pos = blockData(st, buf, pos);
-        if (pos < 0) break;
-        if (st.dataLeft > 0 || st.crlfLeft > 0) break;
-        if (endBlock(st, isReq)) {
-          done = true;
-          break;
-        }
-        continue;
-      }
-      if (pos >= len) break;
-      const lf = buf.indexOf(LF, pos === 0 ? st.scanned : pos);
-      if (lf < 0 || lf - pos > MAX_LINE) {
-        if (len - pos > MAX_LINE) pos = -1;
-        else st.scanned = len - pos;
-        break;
-      }
-      st.scanned = 0;
-      const e = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
-      if (!isLine(buf, pos, e)) {
-        pos = -1;
-        break;
-      }
-      const line = text(buf, pos, e);
-      pos = lf + 1;
-      if (isReq) {
-        const p = parseCommand(line, KEY_MAX);
-        st.req = p.req;
-        if (p.block >= 0) {
-          startBlock(state, st, p.block, false);
-          continue;
-        }
-        done = true;
-        break;
-      }
-      const r = responseLine(st, line, expected(state));
-      if (r === Line.Invalid) {
-        pos = -1;
-        break;
-      }
-      if (out.block >= 0) {
-        startBlock(state, st, out.block, true);
-        st.value = out.value;
-        out.value = null;
-      }
-      if (r === Line.Done) {
-        done = true;
-        break;
-      }
-    }
+    pos = textStep(state, st, isReq, buf);
+    done = textResult.done;
   }
   if (pos < 0) {
     resetStream(st);

@@ -136,9 +136,9 @@ export function parseCommand(line: string, maxLen: number): ParsedLine {
       w.length > maxLen ? w.slice(0, maxLen) : w
     );
   }
-  const repliesless = command === "flush_all" || command === "verbosity" || STORAGE.has(command) ||
+  const silencedByNoreply = command === "flush_all" || command === "verbosity" || STORAGE.has(command) ||
     command === "delete" || command === "incr" || command === "decr" || command === "touch";
-  if ((noreply && repliesless) || command === "quit") {
+  if ((noreply && silencedByNoreply) || command === "quit") {
     req.noreply = true;
   }
   return { req, block };
