@@ -45,7 +45,6 @@ export const COMMANDS: ReadonlySet<string> = new Set([
   "lru_crawler",
   "watch",
   "misbehave",
-  "verify",
 ]);
 
 /** What a command line is: the request, and the data block that follows it. */
