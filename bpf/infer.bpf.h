@@ -391,6 +391,154 @@ static __always_inline void mqtt_join(__u8 *out, __u32 hdr, __u32 hl, const __u8
 	}
 }
 
+/*
+ * The rest of a memcached line from b[from]: printable ASCII or UTF-8 bytes
+ * up to CR LF. A line longer than the peek is accepted when the syscall
+ * holds more bytes than were peeked (keys run to 250 bytes).
+ */
+static __always_inline int mc_line_rest(const __u8 *b, __u32 n, __u64 total, __u32 from)
+{
+	for (__u32 i = 0; i < INFER_PEEK; i++) {
+		__u8 c;
+
+		if (i < from)
+			continue;
+		if (i >= n)
+			break;
+		c = b[i];
+		if (c == '\r') {
+			if (i + 1 < n)
+				return b[(i + 1) & (INFER_PEEK - 1)] == '\n';
+			return n == INFER_PEEK && total > INFER_PEEK;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return 0;
+	}
+	return n == INFER_PEEK && total > INFER_PEEK;
+}
+
+/*
+ * A memcached command word at b: its length, or 0. bare tells whether it
+ * may end the line (stats, flush_all, version, mn) instead of taking keys.
+ */
+static __always_inline __u32 mc_command(const __u8 *b, int *bare)
+{
+	*bare = 0;
+	switch (b[0]) {
+	case 'g':	/* get gets gat gats */
+		if (has_prefix(b, "get", 3) || has_prefix(b, "gat", 3))
+			return b[3] == 's' ? 4 : 3;
+		return 0;
+	case 's':
+		if (has_prefix(b, "set", 3))
+			return 3;
+		*bare = 1;
+		return has_prefix(b, "stats", 5) ? 5 : 0;
+	case 'a':
+		return has_prefix(b, "add", 3) ? 3 : has_prefix(b, "append", 6) ? 6 : 0;
+	case 'r':
+		return has_prefix(b, "replace", 7) ? 7 : 0;
+	case 'p':
+		return has_prefix(b, "prepend", 7) ? 7 : 0;
+	case 'c':
+		return has_prefix(b, "cas", 3) ? 3 : 0;
+	case 'd':
+		return has_prefix(b, "delete", 6) ? 6 : has_prefix(b, "decr", 4) ? 4 : 0;
+	case 'i':
+		return has_prefix(b, "incr", 4) ? 4 : 0;
+	case 't':
+		return has_prefix(b, "touch", 5) ? 5 : 0;
+	case 'f':
+		*bare = 1;
+		return has_prefix(b, "flush_all", 9) ? 9 : 0;
+	case 'v':
+		if (has_prefix(b, "verbosity", 9))
+			return 9;
+		*bare = 1;
+		return has_prefix(b, "version", 7) ? 7 : 0;
+	case 'm':	/* meta: mg ms md ma me, and mn alone */
+		switch (b[1]) {
+		case 'g': case 's': case 'd': case 'a': case 'e':
+			return 2;
+		case 'n':
+			*bare = 1;
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* A memcached response a server starts a syscall with, CR LF in sight. */
+static __always_inline int mc_response(const __u8 *b, __u32 n, __u64 total)
+{
+	if (has_prefix(b, "VALUE ", 6))
+		return n > 6 && b[6] > 0x20 && b[6] != 0x7f && mc_line_rest(b, n, total, 7);
+	if (has_prefix(b, "VERSION ", 8))
+		return b[8] >= '1' && b[8] <= '9' && mc_line_rest(b, n, total, 9);
+	if (n >= 8 && has_prefix(b, "STORED\r\n", 8))
+		return 1;
+	if (n >= 9 && (has_prefix(b, "DELETED\r\n", 9) || has_prefix(b, "TOUCHED\r\n", 9)))
+		return 1;
+	if (n >= 11 && has_prefix(b, "NOT_FOUND\r\n", 11))
+		return 1;
+	if (n >= 12 && has_prefix(b, "NOT_STORED\r\n", 12))
+		return 1;
+	/* Short replies only as a whole syscall: "END\r\n" is a miss. */
+	return (total == 5 && has_prefix(b, "END\r\n", 5)) || (total == 8 && has_prefix(b, "EXISTS\r\n", 8));
+}
+
+/*
+ * memcached binary protocol request: magic 0x80, an opcode memcached knows
+ * (0x00..0x24 but 0x1f), raw data type, vbucket 0, extras of at most 20
+ * bytes and a key of at most 250 within the body, and the whole packet in
+ * the syscall.
+ */
+static __always_inline int infer_memcached_binary(const __u8 *b, __u32 n, __u64 total)
+{
+	__u32 keylen = (__u32)b[2] << 8 | b[3], body = be32(b + 8);
+
+	if (n < INFER_PEEK || b[0] != 0x80 || b[1] > 0x24 || b[1] == 0x1f)
+		return 0;
+	if (b[5] || b[6] || b[7] || b[4] > 20 || keylen > 250)
+		return 0;
+	return body >= keylen + b[4] && body <= (1u << 30) && (__u64)body + 24 <= total;
+}
+
+/*
+ * memcached text and meta protocol: a lower-case command word (memcached
+ * knows no other case) followed by a space and a key character, or by CR LF
+ * for the commands that take none, on a line of printable bytes that ends
+ * within the peek (or goes past it). The shortest, "mn\r\n", is 4 bytes.
+ * Responses: a VALUE line, VERSION, or a whole one-word reply. Binary:
+ * requests only.
+ */
+static __always_inline int infer_memcached(const __u8 *b, __u32 n, __u64 total, int *is_request)
+{
+	int bare;
+	__u32 w;
+
+	*is_request = 1;
+	if (b[0] == 0x80)
+		return infer_memcached_binary(b, n, total);
+	if (n < 4)
+		return 0;
+	*is_request = 0;
+	if (b[0] >= 'A' && b[0] <= 'Z')
+		return mc_response(b, n, total);
+	*is_request = 1;
+	w = mc_command(b, &bare);
+	if (w == 0 || w + 1 >= n)
+		return 0;
+	if (b[w & (INFER_PEEK - 1)] == '\r')
+		return bare && b[(w + 1) & (INFER_PEEK - 1)] == '\n';
+	if (b[w & (INFER_PEEK - 1)] != ' ')
+		return 0;
+	/* A key follows; libmemcached ends bare commands with a space ("stats \r\n"). */
+	if (!bare && (b[(w + 1) & (INFER_PEEK - 1)] <= 0x20 || b[(w + 1) & (INFER_PEEK - 1)] == 0x7f))
+		return 0;
+	return mc_line_rest(b, n, total, w + 1);
+}
+
 static __always_inline __u8 role_of(int is_request, __u8 dir)
 {
 	/* Sending a request or receiving a response makes a client. */
@@ -452,6 +600,10 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 	if (infer_http2_headers(b, n, total, &flag)) {
 		*role = role_of(flag, dir);
 		return L7_PROTO_HTTP2;
+	}
+	if (infer_memcached(b, n, total, &flag)) {
+		*role = role_of(flag, dir);
+		return L7_PROTO_MEMCACHED;
 	}
 	return L7_PROTO_UNKNOWN;
 }

@@ -43,6 +43,7 @@ enum l7_protocol {
 	L7_PROTO_PGSQL = 4,
 	L7_PROTO_DNS = 5,
 	L7_PROTO_HTTP2 = 6,
+	L7_PROTO_MEMCACHED = 7,
 	L7_PROTO_MQTT = 8,
 };
 

@@ -191,7 +191,10 @@ Deno.test("parseCommandLine reads record and protocol filters", () => {
     minReqBytes: null,
     minRespBytes: 1024,
   });
-  assert.match(usage(["watch", "--command", "GET"]), /--command is a filter of redis, mysql: name the protocol/);
+  assert.match(
+    usage(["watch", "--command", "GET"]),
+    /--command is a filter of redis, mysql, memcached: name the protocol/,
+  );
   assert.match(usage(["watch", "http", "--command", "GET"]), /--command is a filter of redis, mysql/);
   assert.match(usage(["watch", "http", "--path-regex", "("]), /Invalid value for --path-regex: '\('/);
   assert.match(usage(["watch", "--latency", "soon"]), /--latency: 'soon'/);

@@ -13,6 +13,8 @@ import { httpParser } from "./http/mod.ts";
 import { filters as httpFilters } from "./http/filter.ts";
 import { http2Parser } from "./http2/mod.ts";
 import { filters as http2Filters } from "./http2/filter.ts";
+import { memcachedParser } from "./memcached/mod.ts";
+import { filters as memcachedFilters } from "./memcached/filter.ts";
 import { mqttParser } from "./mqtt/mod.ts";
 import { filters as mqttFilters } from "./mqtt/filter.ts";
 import { mysqlParser } from "./mysql/mod.ts";
@@ -39,6 +41,7 @@ export const PROTOCOLS: readonly ProtocolEntry[] = [
   { id: 4, parser: pgsqlParser as Parser<unknown>, filters: pgsqlFilters },
   { id: 5, parser: dnsParser as Parser<unknown>, filters: dnsFilters },
   { id: 6, parser: http2Parser as Parser<unknown>, filters: http2Filters, reachedFrom: [1] },
+  { id: 7, parser: memcachedParser as Parser<unknown>, filters: memcachedFilters },
   { id: 8, parser: mqttParser as Parser<unknown>, filters: mqttFilters },
 ];
 

@@ -61,10 +61,27 @@ function field(obj: unknown, name: string): unknown {
   return typeof obj === "object" && obj !== null ? (obj as Record<string, unknown>)[name] : undefined;
 }
 
+/** memcached statuses that are errors: text `*ERROR`s and their binary counterparts. */
+const MEMCACHED_ERRORS: ReadonlySet<string> = new Set([
+  "ERROR",
+  "CLIENT_ERROR",
+  "SERVER_ERROR",
+  "TOO_LARGE",
+  "INVALID_ARGUMENTS",
+  "NON_NUMERIC",
+  "UNKNOWN_COMMAND",
+  "OUT_OF_MEMORY",
+  "NOT_SUPPORTED",
+  "INTERNAL_ERROR",
+  "BUSY",
+  "TEMPORARY_FAILURE",
+]);
+
 /**
  * Whether an answered record's response is an error: HTTP status ≥ 500,
- * a Redis error reply, a MySQL or PostgreSQL error status, a DNS rcode
- * other than NOERROR, an MQTT reason code of failure (or a refused CONNACK). HTTP 4xx are the client's errors, not the server's,
+ * a Redis error reply, a memcached ERROR, CLIENT_ERROR or SERVER_ERROR (binary: their
+ * counterparts), a MySQL or PostgreSQL error status, a DNS rcode other than NOERROR, an
+ * MQTT reason code of failure (or a refused CONNACK). HTTP 4xx are the client's errors, not the server's,
  * so they do not count. Unknown protocols and shapes are not errors.
  */
 export function isErrorRecord(r: L7Record): boolean {
@@ -77,6 +94,8 @@ export function isErrorRecord(r: L7Record): boolean {
     }
     case "redis":
       return field(resp, "type") === "error";
+    case "memcached":
+      return MEMCACHED_ERRORS.has(field(resp, "status") as string);
     case "dns": {
       const rcode = field(resp, "rcode");
       return typeof rcode === "string" && rcode !== "NOERROR";

@@ -37,6 +37,7 @@ export const GROUP_BY_CHOICES = [
   "http-host",
   "http-status",
   "redis-command",
+  "memcached-command",
   "sql",
   "dns-host",
   "mqtt-topic",
@@ -200,6 +201,8 @@ function keyFunction(choice: GroupBy): (r: L7Record) => string {
       };
     case "redis-command":
       return (r) => r.protocol === "redis" ? text(field(r.req, "command")) : "-";
+    case "memcached-command":
+      return (r) => r.protocol === "memcached" ? text(field(r.req, "command")) : "-";
     case "sql":
       return sqlKey();
     case "dns-host":

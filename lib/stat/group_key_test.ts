@@ -52,6 +52,10 @@ Deno.test("protocol choices: own protocol gets a value, others '-'", () => {
   assert.deepEqual(keys("http-host"), ["api.example.com", "-", "-", "-", "-"]);
   assert.deepEqual(keys("http-status"), ["503", "-", "-", "-", "-"]);
   assert.deepEqual(keys("redis-command"), ["-", "CONFIG GET", "-", "-", "-"]);
+  assert.deepEqual(keys("memcached-command"), ["-", "-", "-", "-", "-"]);
+  const mc = parseGroupBy("memcached-command").key;
+  assert.equal(mc({ ...REDIS, protocol: "memcached", req: { command: "getkq", keys: ["a"] } }), "getkq");
+  assert.equal(mc({ ...REDIS, protocol: "memcached", req: null }), "?");
   assert.deepEqual(keys("sql"), [
     "-",
     "-",

@@ -1,6 +1,6 @@
 /**
  * Real servers for the end-to-end tests of the non-HTTP protocols (Redis,
- * MariaDB, dnsmasq, mosquitto), each on a loopback port of its own with its data in a
+ * MariaDB, dnsmasq, mosquitto, memcached), each on a loopback port of its own with its data in a
  * new temp dir, plus small helpers to run clients and sort records.
  *
  * @module
@@ -61,6 +61,19 @@ export async function startRedis(): Promise<Server> {
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
   try {
     return owning(await startProcess("redis-server", args, port, dir), dir);
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** Starts memcached (TCP only, as root) on a free loopback port. */
+export async function startMemcached(): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-memcached-" });
+  const port = freePort();
+  const args = ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-u", "root", "-P", `${dir}/memcached.pid`];
+  try {
+    return owning(await startProcess("memcached", args, port, dir), dir);
   } catch (e) {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw e;

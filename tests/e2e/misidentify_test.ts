@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
 import type { RedisRequest } from "../../lib/protocols/redis/mod.ts";
 import { recordsOf, type Server, sleep, startNginx, startTracer } from "./harness.ts";
-import { byTime, type Ran, runClient, startMosquitto, startRedis, stopAll } from "./daemons.ts";
+import { byTime, type Ran, runClient, startMemcached, startMosquitto, startRedis, stopAll } from "./daemons.ts";
 import { req, resp } from "./http_records.ts";
 
 /** Deterministic pseudo-random bytes (mulberry32), so every run sends the same garbage. */
@@ -381,5 +381,117 @@ Deno.test("MQTT is taken for nothing else, and nothing else (MQTT-shaped garbage
     once.close();
     await Promise.all([sink.done, once.done]);
     await stopAll(broker, redis);
+  }
+});
+
+const MEMCACHED_CLIENT = new URL("./clients/memcached_client.py", import.meta.url).pathname;
+
+Deno.test("memcached traffic is taken for no other protocol, and no other protocol's for memcached", async () => {
+  let nginx: Server | undefined;
+  let redis: Server | undefined;
+  let mc: Server | undefined;
+  const sink = garbageListener("discard", 5);
+  try {
+    nginx = await startNginx(`location /m/ { return 200 "$uri"; }`);
+    redis = await startRedis();
+    mc = await startMemcached();
+    const tracer = await startTracer();
+    const memcachedRun = runClient("python3", [MEMCACHED_CLIENT, "text", "127.0.0.1", String(mc.port)]);
+    const binaryRun = runClient("python3", [MEMCACHED_CLIENT, "binary", "127.0.0.1", String(mc.port)]);
+    const redisRun = runClient("redis-cli", ["-p", String(redis.port), "SET", "mk", "mv"]);
+    const curlRun = runClient("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${nginx.port}/m/1`]);
+    // Other protocols' first messages to memcached (it answers ERROR to lines it does not know).
+    const toMemcached = [
+      enc("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"),
+      enc("GET /x HTTP/1.1\r\nHost: m\r\n\r\n"),
+      Uint8Array.from([9, 0, 0, 0, 3, ...enc("SELECT 1")]), // MySQL COM_QUERY
+      Uint8Array.from([0x51, 0, 0, 0, 13, ...enc("select 1"), 0]), // PostgreSQL Query
+      Uint8Array.from([
+        0,
+        29,
+        0x12,
+        0x34,
+        1,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        4,
+        ...enc("host"),
+        4,
+        ...enc("test"),
+        0,
+        0,
+        1,
+        0,
+        1,
+      ]),
+      Uint8Array.from([0x10, 0x10, 0, 4, ...enc("MQTT"), 4, 2, 0, 60, 0, 4, ...enc("test")]), // MQTT CONNECT
+    ].map((b) => sendGarbage(mc!.port, [b]));
+    // memcached words wrapped in garbage: "get " with binary keys, and lines never ended.
+    const mcGarbage = [
+      sendGarbage(sink.port, garbage("get ", 80)),
+      sendGarbage(sink.port, garbage("set k 0 0 5\r\n", 81)),
+      sendGarbage(sink.port, [enc("gets " + "k".repeat(300))]),
+    ];
+    const [mcRun, binRun, redisCli, curl, otherPorts, garbagePorts] = await Promise.all([
+      memcachedRun,
+      binaryRun,
+      redisRun,
+      curlRun,
+      Promise.all(toMemcached),
+      Promise.all(mcGarbage),
+    ]);
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+    for (const r of [mcRun, binRun, redisCli, curl]) assert.equal(r.code, 0, r.stderr);
+
+    // memcached: the 26 exchanges of the text session on each side, all memcached.
+    const mcClient = recordsOf(records, mcRun.pid, "client");
+    assert.equal(mcClient.length, 26, JSON.stringify(mcClient));
+    const mcPort = mcClient[0]!.local_port;
+    // And the 14 of the binary session.
+    const binClient = recordsOf(records, binRun.pid, "client");
+    assert.equal(binClient.length, 14, JSON.stringify(binClient));
+    const binPort = binClient[0]!.local_port;
+    const mcServer = recordsOf(records, mc.pid, "server").filter((r) => r.protocol === "memcached");
+    assert.deepEqual(
+      mcServer.map((r) => r.remote_port).sort(),
+      [...Array(26).fill(mcPort), ...Array(14).fill(binPort)].sort(),
+      JSON.stringify(mcServer),
+    );
+    for (const r of [...mcClient, ...binClient, ...mcServer]) assert.equal(r.protocol, "memcached");
+    // Nothing else is memcached, from any process.
+    const mcPids = [mcRun.pid, binRun.pid, mc.pid];
+    const others = records.filter((r) => r.protocol === "memcached" && !mcPids.includes(r.pid));
+    assert.deepEqual(others, []);
+    // Redis and HTTP stay themselves, exactly once per side.
+    const redisRecs = [...recordsOf(records, redisCli.pid, "client"), ...recordsOf(records, redis.pid, "server")];
+    assert.deepEqual(redisRecs.map((r) => [r.protocol, (r.req as RedisRequest).command, r.resp]), [
+      ["redis", "SET", { type: "string", value: "OK" }],
+      ["redis", "SET", { type: "string", value: "OK" }],
+    ]);
+    const httpRecs = [...recordsOf(records, curl.pid, "client"), ...recordsOf(records, nginx.pid, "server")];
+    assert.deepEqual(httpRecs.map((r) => [r.protocol, req(r).path, resp(r)?.status]), [
+      ["http", "/m/1", 200],
+      ["http", "/m/1", 200],
+    ]);
+    // The foreign messages to memcached keep their own protocol (their requests, unanswered
+    // since memcached answers nothing they parse), and the memcached-like garbage invents no pair.
+    const foreign = new Set([...otherPorts, ...garbagePorts]);
+    const onForeign = records.filter((r) =>
+      (r.pid === Deno.pid && (foreign.has(r.local_port) || r.local_port === sink.port)) ||
+      (r.pid === mc!.pid && foreign.has(r.remote_port))
+    );
+    assert.deepEqual(onForeign.filter((r) => r.protocol === "memcached" || r.resp !== null), []);
+  } finally {
+    sink.close();
+    await sink.done;
+    await stopAll(nginx, redis, mc);
   }
 });

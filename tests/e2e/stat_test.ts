@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import type { StatDocument } from "../../lib/stat/render.ts";
 import { type Server, startNginx } from "./harness.ts";
-import { type Ran, startMosquitto, startRedis, stopAll } from "./daemons.ts";
+import { type Ran, startMemcached, startMosquitto, startRedis, stopAll } from "./daemons.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const DURATION = 5;
@@ -280,6 +280,53 @@ Deno.test("stat redis --group-by redis-command: exact counts of redis-benchmark'
   } finally {
     await bench?.kill();
     await stopAll(redis);
+  }
+});
+
+Deno.test("stat memcached --group-by memcached-command: exact counts, errors and bytes of a text session", async () => {
+  let mc: Server | undefined;
+  let client: Gated | undefined;
+  try {
+    mc = await startMemcached();
+    const script = new URL("./clients/memcached_client.py", import.meta.url).pathname;
+    client = gated("python3", [script, "text", "127.0.0.1", String(mc.port)]);
+    const stat = await startStat(["memcached", "--group-by", "memcached-command", "--pids", `${mc.pid},${client.pid}`]);
+    await runAll([client]);
+    const { docs, stderr, code } = await stat.done;
+    assert.equal(code, 0, stderr);
+    assert.equal(docs.length, 1);
+    const got = Object.fromEntries(
+      docs[0]!.groups.map((g) => [g.key.memcached_command, [g.count, g.errors, g.no_response]]),
+    );
+    // Both sides count; the errors are CLIENT_ERROR (incr of text, a 251-byte key) and ERROR.
+    assert.deepEqual(got, {
+      get: [6, 2, 0],
+      set: [4, 0, 0],
+      incr: [6, 2, 0],
+      delete: [4, 0, 0],
+      cas: [4, 0, 0],
+      add: [2, 0, 0],
+      replace: [2, 0, 0],
+      append: [2, 0, 0],
+      prepend: [2, 0, 0],
+      gets: [2, 0, 0],
+      gat: [2, 0, 0],
+      gats: [2, 0, 0],
+      touch: [2, 0, 0],
+      decr: [2, 0, 0],
+      version: [2, 0, 0],
+      verbosity: [2, 0, 0],
+      bogus: [2, 2, 0],
+      stats: [2, 0, 0],
+      flush_all: [2, 0, 0],
+    });
+    for (const g of docs[0]!.groups) assertSane(g, docs[0]!.interval_s!);
+    const set = docs[0]!.groups.find((g) => g.key.memcached_command === "set")!;
+    const setBytes = "set user:1 0 0 5\r\nalice\r\n".length + "set n 0 0 2\r\n10\r\n".length;
+    assert.deepEqual([set.req_bytes, set.resp_bytes], [2 * setBytes, 4 * "STORED\r\n".length]);
+  } finally {
+    await client?.kill();
+    await stopAll(mc);
   }
 });
 

@@ -105,6 +105,12 @@ export const SEEDS: Record<string, [Uint8Array, Uint8Array][]> = {
     [mqtt(0xc0), mqtt(0xd0)],
   ],
   dns: [dnsPair(0x1234, "example.test", [10, 1, 2, 3]), dnsPair(0x0001, "a.b.c", [127, 0, 0, 1])],
+  memcached: [
+    [enc.encode("set k 0 0 5\r\nvalue\r\n"), enc.encode("STORED\r\n")],
+    [enc.encode("gets a b\r\n"), enc.encode("VALUE a 3 2 17\r\nhi\r\nEND\r\n")],
+    [enc.encode("mg a v k O1\r\n"), enc.encode("VA 2 ka O1\r\nhi\r\n")],
+    [enc.encode("stats\r\n"), enc.encode("STAT pid 1\r\nSTAT uptime 9\r\nEND\r\n")],
+  ],
   // Preface, SETTINGS, HEADERS (GET http://localhost/) / SETTINGS, HEADERS :status 200, DATA "ok".
   http2: [[
     concat(

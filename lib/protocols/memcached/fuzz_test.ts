@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { type Exchange, Stream } from "../common/parser.ts";
+import { memcachedParser as p } from "./mod.ts";
+import { MAX_QUEUE } from "./pair.ts";
+import { bytes, load, rng } from "./testdata.ts";
+import * as F from "./testdata/captured.ts";
+import type { McState } from "./types.ts";
+
+const TOKENS = [
+  "get ",
+  "gets ",
+  "set ",
+  "cas ",
+  "mg ",
+  "ms ",
+  "md ",
+  "ma ",
+  "mn",
+  "me ",
+  "VALUE ",
+  "END",
+  "STAT ",
+  "STORED",
+  "VA ",
+  "HD",
+  "EN",
+  "MN",
+  "NS",
+  "ERROR",
+  "CLIENT_ERROR x",
+  "noreply",
+  " q",
+  " k",
+  " v",
+  " O7",
+  " kk",
+  "k",
+  " ",
+  "\r\n",
+  "\n",
+  "\r",
+  "0",
+  "1",
+  "5",
+  "-1",
+  "99999999999999999999",
+  "1073741824",
+  "stats",
+  "lru_crawler metadump all",
+];
+
+/** Drive every entry point with `buf` cut at random places, as the tracker would. */
+function drive(st: McState, rand: () => number, stream: Stream, buf: Uint8Array): void {
+  const out: Exchange[] = [];
+  let held = new Uint8Array(0);
+  for (let i = 0; i < buf.length;) {
+    const n = 1 + Math.floor(rand() * 64);
+    const piece = buf.subarray(i, i + n);
+    i += n;
+    const b = new Uint8Array(held.length + piece.length);
+    b.set(held);
+    b.set(piece, held.length);
+    held = b;
+    const start = held.length;
+    for (let guard = 0; held.length > 0; guard++) {
+      assert.ok(guard <= start, "progress");
+      const r = p.parseFrame(st, stream, held, i, i);
+      assert.ok(Number.isInteger(r) && r >= -1 && r <= held.length, `${r}`);
+      if (r === 0) break;
+      if (r > 0) {
+        held = held.subarray(r);
+        continue;
+      }
+      p.reset(st);
+      const at = p.findBoundary(st, stream, held, 1);
+      assert.ok(at === -1 || (at >= 1 && at < held.length));
+      held = at < 0 ? new Uint8Array(0) : held.subarray(at);
+    }
+    if (rand() < 0.05) p.skip(st, stream, Math.floor(rand() * 100), i);
+    p.match(st, out, rand() < 0.02);
+    assert.ok(st.reqQueue.length <= MAX_QUEUE);
+    // Binary error, version and stat texts keep up to 256 bytes whatever maxBodyBytes.
+    for (const s of [st.req, st.resp]) assert.ok((s.keep?.length ?? 0) <= Math.max(st.maxBodyBytes, 256));
+  }
+  for (const x of out) assert.equal(typeof p.summarize(x.req, x.resp), "string");
+  JSON.stringify(out);
+}
+
+Deno.test("random bytes never throw and keep memory bounded", () => {
+  const rand = rng(7);
+  for (let it = 0; it < 3000; it++) {
+    const st = p.createState({ maxBodyBytes: Math.floor(rand() * 40), datagram: false });
+    const buf = new Uint8Array(1 + Math.floor(rand() * 300));
+    for (let i = 0; i < buf.length; i++) buf[i] = Math.floor(rand() * 256);
+    drive(st, rand, it % 2 ? Stream.Request : Stream.Response, buf);
+  }
+});
+
+Deno.test("memcached-shaped token soup never throws", () => {
+  const rand = rng(11);
+  for (let it = 0; it < 4000; it++) {
+    const st = p.createState({ maxBodyBytes: 16, datagram: false });
+    let s = "";
+    const n = 1 + Math.floor(rand() * 60);
+    for (let i = 0; i < n; i++) s += TOKENS[Math.floor(rand() * TOKENS.length)];
+    drive(st, rand, Stream.Request, bytes(s));
+    drive(st, rand, Stream.Response, bytes(s));
+  }
+});
+
+Deno.test("mutated captures never throw", async () => {
+  const rand = rng(5);
+  const reads = [];
+  for (const conns of [F.TEXT, F.NOREPLY, F.META, F.TOOLS, F.BINARY, F.TOOLS_BINARY]) {
+    for (const conn of conns) {
+      for (const [stream, b] of await load(conn)) if (b.length < 4096) reads.push([stream, b] as const);
+    }
+  }
+  for (let it = 0; it < 2000; it++) {
+    const st = p.createState({ maxBodyBytes: 64, datagram: false });
+    for (let k = 0; k < 6; k++) {
+      const [stream, b] = reads[Math.floor(rand() * reads.length)]!;
+      const m = b.slice();
+      const flips = 1 + Math.floor(rand() * 4);
+      for (let f = 0; f < flips; f++) m[Math.floor(rand() * m.length)] = Math.floor(rand() * 256);
+      drive(st, rand, stream, m);
+    }
+  }
+});
+
+Deno.test("binary headers with random fields never throw", () => {
+  const rand = rng(13);
+  for (let it = 0; it < 3000; it++) {
+    const st = p.createState({ maxBodyBytes: Math.floor(rand() * 40), datagram: false });
+    for (const [stream, magic] of [[Stream.Request, 0x80], [Stream.Response, 0x81]] as const) {
+      const parts = [];
+      for (let k = 0; k < 1 + Math.floor(rand() * 4); k++) {
+        const h = new Uint8Array(24 + Math.floor(rand() * 64));
+        for (let i = 0; i < h.length; i++) h[i] = Math.floor(rand() * 256);
+        h[0] = magic;
+        h[1] = Math.floor(rand() * 0x26);
+        h[5] = 0;
+        h[2] = 0;
+        h[4] = Math.floor(rand() * 12);
+        h[8] = h[9] = 0;
+        h[10] = rand() < 0.1 ? 0xff : 0;
+        parts.push(h);
+      }
+      const b = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+      let o = 0;
+      for (const x of parts) (b.set(x, o), o += x.length);
+      drive(st, rand, stream, b);
+    }
+  }
+});
