@@ -539,6 +539,17 @@ static __always_inline int infer_memcached(const __u8 *b, __u32 n, __u64 total, 
 	return mc_line_rest(b, n, total, w + 1);
 }
 
+/*
+ * AMQP 0-9-1: the client's protocol header, "AMQP" 0 0 9 1, written alone
+ * as the connection's first 8 bytes (the broker answers Connection.Start
+ * only after it). Method frames are not inferred: a 7-byte header with a
+ * channel and a length is too loose a shape.
+ */
+static __always_inline int infer_amqp_header(const __u8 *b, __u32 n, __u64 total)
+{
+	return total == 8 && n == 8 && has_prefix(b, "AMQP\0\0\x09\x01", 8);
+}
+
 static __always_inline __u8 role_of(int is_request, __u8 dir)
 {
 	/* Sending a request or receiving a response makes a client. */
@@ -572,6 +583,10 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 	if (infer_pgsql_startup(b, n, total)) {
 		*role = role_of(1, dir);
 		return L7_PROTO_PGSQL;
+	}
+	if (infer_amqp_header(b, n, total)) {
+		*role = role_of(1, dir);
+		return L7_PROTO_AMQP;
 	}
 	if (infer_mqtt_connect(b, n, total)) {
 		*role = role_of(1, dir);

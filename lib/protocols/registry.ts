@@ -7,6 +7,8 @@
  */
 import type { Parser } from "./common/parser.ts";
 import type { ExchangePredicate, FilterSpec } from "./common/filter.ts";
+import { amqpParser } from "./amqp/mod.ts";
+import { filters as amqpFilters } from "./amqp/filter.ts";
 import { dnsParser } from "./dns/mod.ts";
 import { filters as dnsFilters } from "./dns/filter.ts";
 import { httpParser } from "./http/mod.ts";
@@ -43,6 +45,7 @@ export const PROTOCOLS: readonly ProtocolEntry[] = [
   { id: 6, parser: http2Parser as Parser<unknown>, filters: http2Filters, reachedFrom: [1] },
   { id: 7, parser: memcachedParser as Parser<unknown>, filters: memcachedFilters },
   { id: 8, parser: mqttParser as Parser<unknown>, filters: mqttFilters },
+  { id: 10, parser: amqpParser as Parser<unknown>, filters: amqpFilters },
 ];
 
 /** Names that select a protocol with some of its filters set: `l7trace grpc`. */

@@ -8,7 +8,7 @@ Deno.test("registry: every protocol by kernel id and by name", () => {
   }
   assert.equal(parserFor(0), undefined);
   assert.equal(parserNamed("smtp"), undefined);
-  assert.deepEqual(protocolNames(), ["http", "redis", "mysql", "pgsql", "dns", "http2", "memcached", "mqtt"]);
+  assert.deepEqual(protocolNames(), ["http", "redis", "mysql", "pgsql", "dns", "http2", "memcached", "mqtt", "amqp"]);
 });
 
 Deno.test("registry: the kernel mask of a protocol includes those that can switch to it", () => {
@@ -17,5 +17,6 @@ Deno.test("registry: the kernel mask of a protocol includes those that can switc
   assert.equal(protocolMask("http2"), (1 << 6) | (1 << 1));
   assert.equal(protocolMask("mqtt"), 1 << 8);
   assert.equal(protocolMask("memcached"), 1 << 7);
-  assert.equal(protocolMask(null), 0b111111110);
+  assert.equal(protocolMask("amqp"), 1 << 10);
+  assert.equal(protocolMask(null), 0b10111111110);
 });

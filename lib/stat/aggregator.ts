@@ -81,8 +81,10 @@ const MEMCACHED_ERRORS: ReadonlySet<string> = new Set([
  * Whether an answered record's response is an error: HTTP status ≥ 500,
  * a Redis error reply, a memcached ERROR, CLIENT_ERROR or SERVER_ERROR (binary: their
  * counterparts), a MySQL or PostgreSQL error status, a DNS rcode other than NOERROR, an
- * MQTT reason code of failure (or a refused CONNACK). HTTP 4xx are the client's errors, not the server's,
- * so they do not count. Unknown protocols and shapes are not errors.
+ * MQTT reason code of failure (or a refused CONNACK), an AMQP Channel.Close or Connection.Close
+ * from the broker with a reply code from 300 (both the refused method's record, answered by the
+ * close, and the close's own). HTTP 4xx are the client's errors, not the server's, so they do not
+ * count. Unknown protocols and shapes are not errors.
  */
 export function isErrorRecord(r: L7Record): boolean {
   const resp = r.resp;
@@ -104,6 +106,14 @@ export function isErrorRecord(r: L7Record): boolean {
       // A refused CONNACK (3.x return codes 1-5, 5.0 codes from 0x80) or an acknowledgement's failure code.
       const code = field(resp, "reason_code");
       return typeof code === "number" && (code >= 0x80 || (field(resp, "type") === "CONNACK" && code !== 0));
+    }
+    case "amqp": {
+      const code = field(resp, "reply_code");
+      if (typeof code === "number" && code >= 300) return true;
+      const req = r.req;
+      const own = field(req, "reply_code");
+      return field(req, "sender") === "server" && typeof own === "number" && own >= 300 &&
+        String(field(req, "method")).endsWith(".Close");
     }
     default:
       return sqlDialect(r.protocol) !== null &&

@@ -35,6 +35,28 @@ Deno.test("errors per protocol", () => {
     [rec({ protocol: "mqtt", resp: { type: "SUBACK", reason_code: 0x80 } }), true],
     [rec({ protocol: "mqtt", resp: { type: "CONNACK", reason_code: 5 } }), true],
     [rec({ protocol: "mqtt", resp: { type: "PINGRESP" } }), false],
+    [rec({ protocol: "amqp", req: { method: "Queue.Declare" }, resp: { method: "Queue.Declare-Ok" } }), false],
+    [
+      rec({ protocol: "amqp", req: { method: "Queue.Declare" }, resp: { method: "Channel.Close", reply_code: 404 } }),
+      true,
+    ],
+    [
+      rec({
+        protocol: "amqp",
+        req: { method: "Channel.Close", sender: "server", reply_code: 404 },
+        resp: { method: "Channel.Close-Ok" },
+      }),
+      true,
+    ],
+    [
+      rec({
+        protocol: "amqp",
+        req: { method: "Connection.Close", sender: "client", reply_code: 200 },
+        resp: { method: "Connection.Close-Ok" },
+      }),
+      false,
+    ],
+    [rec({ protocol: "amqp", req: { method: "Basic.Publish" }, resp: { method: "Basic.Nack" } }), false],
     [rec({ protocol: "kafka", resp: { status: "error" } }), false],
     [rec({ protocol: "http", resp: { status: "500" } }), false],
     [rec({ protocol: "dns", resp: "x" }), false],

@@ -16,6 +16,8 @@
  * - `sql` is {@linkcode normalizeSql} of MySQL `req.query` (commands
  *   without SQL, such as `COM_PING` or `COM_INIT_DB`, give the command name)
  *   and of PostgreSQL `req.query` (empty: the request type, e.g. `cancel`).
+ * - `amqp-routing-key` of a method without a routing key is its method
+ *   name; an empty routing key is `""`.
  * - Values longer than {@linkcode MAX_KEY_CHARS} are cut and end in `…`.
  *
  * @module
@@ -41,6 +43,8 @@ export const GROUP_BY_CHOICES = [
   "sql",
   "dns-host",
   "mqtt-topic",
+  "amqp-method",
+  "amqp-routing-key",
   "none",
 ] as const;
 
@@ -218,6 +222,16 @@ function keyFunction(choice: GroupBy): (r: L7Record) => string {
         const topic = field(r.req, "topic");
         if (typeof topic === "string") return topic === "" ? "?" : clean(topic);
         return text(field(r.req, "type"));
+      };
+    case "amqp-method":
+      return (r) => r.protocol === "amqp" ? text(field(r.req, "method")) : "-";
+    case "amqp-routing-key":
+      return (r) => {
+        if (r.protocol !== "amqp") return "-";
+        // Get-Ok names the routing key in its response; methods without one group by name.
+        const key = field(r.req, "routing_key") ?? field(r.resp, "routing_key");
+        if (typeof key === "string") return key === "" ? '""' : clean(key);
+        return text(field(r.req, "method"));
       };
     case "none":
       return () => "";

@@ -90,6 +90,19 @@ Deno.test("unknown shapes give '?', no response gives 'none' for status", () => 
   assert.equal(parseGroupBy("http-status").key(http("GET", "/", null)), "none");
 });
 
+Deno.test("amqp-method and amqp-routing-key: the method, the routing key (else the method); '-' for other protocols", () => {
+  const method = parseGroupBy("amqp-method").key;
+  const rk = parseGroupBy("amqp-routing-key").key;
+  const publish = rec({ protocol: "amqp", req: { method: "Basic.Publish", exchange: "x", routing_key: "k1" } });
+  const get = rec({ protocol: "amqp", req: { method: "Basic.Get", queue: "q" }, resp: { routing_key: "k2" } });
+  const declare = rec({ protocol: "amqp", req: { method: "Queue.Declare", queue: "q" } });
+  assert.deepEqual([publish, get, declare].map(method), ["Basic.Publish", "Basic.Get", "Queue.Declare"]);
+  assert.deepEqual([publish, get, declare].map(rk), ["k1", "k2", "Queue.Declare"]);
+  assert.equal(rk(rec({ protocol: "amqp", req: { method: "Basic.Publish", routing_key: "" } })), '""');
+  assert.equal(method(rec({ protocol: "amqp", req: null })), "?");
+  assert.equal(method(rec({ protocol: "mqtt", req: { method: "x" } })), "-");
+});
+
 Deno.test("mqtt-topic: a PUBLISH's topic, else the packet type; '-' for other protocols", () => {
   const { key } = parseGroupBy("mqtt-topic");
   assert.equal(key(rec({ protocol: "mqtt", req: { type: "PUBLISH", topic: "sensors/t" } })), "sensors/t");

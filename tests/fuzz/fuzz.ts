@@ -65,6 +65,23 @@ function mqtt(first: number, ...body: (number | string)[]): Uint8Array {
   return Uint8Array.from([first, bytes.length, ...bytes]);
 }
 
+/** An AMQP 0-9-1 frame: type, channel, payload (numbers, or strings as short strings), frame end. */
+function amqp(type: number, channel: number, ...payload: (number | string)[]): Uint8Array {
+  const bytes = payload.flatMap((x) => typeof x === "string" ? [x.length, ...enc.encode(x)] : [x]);
+  const n = bytes.length;
+  return Uint8Array.from([
+    type,
+    channel >> 8,
+    channel & 0xff,
+    n >>> 24,
+    (n >> 16) & 0xff,
+    (n >> 8) & 0xff,
+    n & 0xff,
+    ...bytes,
+    0xce,
+  ]);
+}
+
 /** Valid request/response pairs per protocol (the seeds mutations start from). */
 export const SEEDS: Record<string, [Uint8Array, Uint8Array][]> = {
   http: [
@@ -103,6 +120,29 @@ export const SEEDS: Record<string, [Uint8Array, Uint8Array][]> = {
     [mqtt(0x32, "a/b", 0, 1, 104, 105), mqtt(0x40, 0, 1)],
     [mqtt(0x82, 0, 2, "a/#", 1), mqtt(0x90, 0, 2, 1)],
     [mqtt(0xc0), mqtt(0xd0)],
+  ],
+  // Protocol header + Channel.Open / Open-Ok, Queue.Declare / Declare-Ok, Basic.Publish with content
+  // on a confirm channel / Basic.Ack, Basic.Get / Get-Ok with content.
+  amqp: [
+    [concat(enc.encode("AMQP\x00\x00\x09\x01"), amqp(1, 1, 0, 20, 0, 10, "")), amqp(1, 1, 0, 20, 0, 11, 0, 0, 0, 0)],
+    [amqp(1, 1, 0, 50, 0, 10, 0, 0, "q", 2, 0, 0, 0, 0), amqp(1, 1, 0, 50, 0, 11, "q", 0, 0, 0, 1, 0, 0, 0, 0)],
+    [amqp(1, 1, 0, 85, 0, 10, 0), amqp(1, 1, 0, 85, 0, 11)],
+    [
+      concat(
+        amqp(1, 1, 0, 60, 0, 40, 0, 0, "x", "k", 0),
+        amqp(2, 1, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0x80, 0, "t"),
+        amqp(3, 1, 104, 105),
+      ),
+      amqp(1, 1, 0, 60, 0, 80, 0, 0, 0, 0, 0, 0, 0, 1, 0),
+    ],
+    [
+      amqp(1, 1, 0, 60, 0, 70, 0, 0, "q", 0),
+      concat(
+        amqp(1, 1, 0, 60, 0, 71, 0, 0, 0, 0, 0, 0, 0, 1, 0, "x", "k", 0, 0, 0, 0),
+        amqp(2, 1, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0),
+        amqp(3, 1, 104, 105),
+      ),
+    ],
   ],
   dns: [dnsPair(0x1234, "example.test", [10, 1, 2, 3]), dnsPair(0x0001, "a.b.c", [127, 0, 0, 1])],
   memcached: [
