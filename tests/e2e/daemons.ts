@@ -1,6 +1,6 @@
 /**
  * Real servers for the end-to-end tests of the non-HTTP protocols (Redis,
- * MariaDB, dnsmasq, mosquitto, memcached), each on a loopback port of its own with its data in a
+ * MariaDB, dnsmasq, mosquitto, memcached, RabbitMQ), each on a loopback port of its own with its data in a
  * new temp dir, plus small helpers to run clients and sort records.
  *
  * @module
@@ -95,6 +95,76 @@ export async function startMosquitto(): Promise<Server> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw e;
   }
+}
+
+/**
+ * Starts RabbitMQ (Debian's rabbitmq-server, no plugins) on a free loopback
+ * port with its database, logs, Erlang cookie (HOME) and an epmd of its own
+ * in a new temp dir, so nothing is shared with a system broker or another
+ * test. The script under /usr/lib is run as root (/usr/sbin's switches to
+ * the rabbitmq user and drops the environment); RABBITMQ_ALLOW_INPUT makes
+ * it exec the Erlang VM (-noinput passed by hand), so the Server's pid is
+ * beam.smp's. stop() sends it SIGTERM (a clean shutdown), then stops the
+ * epmd. The guest user may log in from loopback.
+ */
+export async function startRabbitmq(): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-rabbitmq-" });
+  const [port, dist, epmdPort] = [freePort(), freePort(), freePort()];
+  const epmd = new Deno.Command("epmd", {
+    args: ["-port", String(epmdPort)],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const kill = async (child: Deno.ChildProcess) => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+  };
+  await Deno.writeTextFile(`${dir}/enabled_plugins`, "[].\n");
+  const broker = new Deno.Command("/usr/lib/rabbitmq/bin/rabbitmq-server", {
+    cwd: dir,
+    env: {
+      HOME: dir,
+      RABBITMQ_MNESIA_BASE: `${dir}/mnesia`,
+      RABBITMQ_LOG_BASE: `${dir}/log`,
+      RABBITMQ_NODE_PORT: String(port),
+      RABBITMQ_NODE_IP_ADDRESS: "127.0.0.1",
+      RABBITMQ_NODENAME: `l7test${port}@localhost`,
+      RABBITMQ_DIST_PORT: String(dist),
+      RABBITMQ_ENABLED_PLUGINS_FILE: `${dir}/enabled_plugins`,
+      RABBITMQ_ALLOW_INPUT: "1",
+      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-noinput",
+      ERL_EPMD_PORT: String(epmdPort),
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const stop = async () => {
+    await kill(broker);
+    await kill(epmd);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  // Booting the Erlang VM and the broker takes seconds, more on a busy machine.
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        const log = await Deno.readTextFile(`${dir}/log/l7test${port}@localhost.log`).catch(() => "");
+        await stop();
+        throw new Error(`rabbitmq-server did not listen on ${port} in 120 s: ${log.slice(-2000)}`);
+      }
+      await sleep(200);
+    }
+  }
+  return { pid: broker.pid, port, dir, stop };
 }
 
 /**

@@ -5,13 +5,22 @@
  * HTTP (nginx, curl) and Redis (redis-cli) traffic. l7trace must keep
  * running, invent no pair for the garbage, and report the real traffic
  * exactly. And MQTT (mosquitto) is not taken for another protocol, nor
- * other traffic or MQTT-shaped garbage for MQTT.
+ * other traffic or MQTT-shaped garbage for MQTT; the same for AMQP (RabbitMQ).
  */
 import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
 import type { RedisRequest } from "../../lib/protocols/redis/mod.ts";
 import { recordsOf, type Server, sleep, startNginx, startTracer } from "./harness.ts";
-import { byTime, type Ran, runClient, startMemcached, startMosquitto, startRedis, stopAll } from "./daemons.ts";
+import {
+  byTime,
+  type Ran,
+  runClient,
+  startMemcached,
+  startMosquitto,
+  startRabbitmq,
+  startRedis,
+  stopAll,
+} from "./daemons.ts";
 import { req, resp } from "./http_records.ts";
 
 /** Deterministic pseudo-random bytes (mulberry32), so every run sends the same garbage. */
@@ -493,5 +502,74 @@ Deno.test("memcached traffic is taken for no other protocol, and no other protoc
     sink.close();
     await sink.done;
     await stopAll(nginx, redis, mc);
+  }
+});
+
+/** Run by Debian's python3, the interpreter python3-pika is installed for. */
+const AMQP_CLIENT = new URL("./clients/amqp_client.py", import.meta.url).pathname;
+const AMQP_HEADER = Uint8Array.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
+
+Deno.test("AMQP is taken for nothing else, and nothing else (AMQP-shaped garbage included) for AMQP", async () => {
+  let broker: Server | undefined;
+  let redis: Server | undefined;
+  const sink = garbageListener("discard", 7);
+  try {
+    broker = await startRabbitmq();
+    redis = await startRedis();
+    const tracer = await startTracer();
+    const random = prng(91);
+    // A Queue.Declare method frame, whole: no rule infers AMQP from a method frame.
+    const declare = Uint8Array.from([1, 0, 1, 0, 0, 0, 13, 0, 50, 0, 10, 0, 0, 1, 0x71, 0, 0, 0, 0, 0, 0xce]);
+    const flows = [
+      // The protocol header with more bytes in the same write, cut in two writes, of another version.
+      sendGarbage(sink.port, [concat(AMQP_HEADER, random(40))]),
+      sendGarbage(sink.port, [AMQP_HEADER.subarray(0, 4), AMQP_HEADER.subarray(4)]),
+      sendGarbage(sink.port, [Uint8Array.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 2])]),
+      sendGarbage(sink.port, [declare, random(64)]),
+      // The header then garbage in later writes: AMQP, but nothing parses, so no record.
+      sendGarbage(sink.port, [AMQP_HEADER, random(100), random(30)]),
+      // Other protocols' first messages to RabbitMQ (it answers with its own header and closes).
+      sendGarbage(broker.port, [enc("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")]),
+      sendGarbage(broker.port, [enc(VALID_REQUEST)]),
+      sendGarbage(broker.port, [mqttPacket(0x10, [0, 4, ...enc("MQTT"), 4, 2, 0, 60, 0, 1, 0x67])]),
+      sendGarbage(broker.port, [random(300)]),
+    ];
+    const garbagePorts = await Promise.all(flows);
+    const [amqp, cli] = await Promise.all([
+      runClient("/usr/bin/python3", [AMQP_CLIENT, String(broker.port)]),
+      runClient("redis-cli", ["-p", String(redis.port), "SET", "amqp", "no"]),
+    ]);
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+    assert.equal(amqp.code, 0, amqp.stderr);
+    assert.equal(cli.code, 0, cli.stderr);
+
+    // The pika session: every record AMQP, the same number on the broker's side of its connection.
+    const mine = recordsOf(records, amqp.pid, "client");
+    assert.equal(mine.length, 32, JSON.stringify(mine.map((r) => (r.req as { method: string }).method)));
+    assert.deepEqual(mine.filter((r) => r.protocol !== "amqp"), []);
+    const port = mine[0]!.local_port;
+    const theirs = records.filter((r) => r.pid === broker!.pid && r.remote_port === port);
+    assert.equal(theirs.length, 32);
+    assert.deepEqual(theirs.filter((r) => r.protocol !== "amqp" || r.side !== "server"), []);
+    // Nothing else is AMQP, from any process; garbage and foreign messages invent no pair.
+    const realPorts = new Set([port, ...recordsOf(records, cli.pid, "client").map((r) => r.local_port)]);
+    const foreign = new Set(garbagePorts.filter((p) => !realPorts.has(p)));
+    assert.deepEqual(records.filter((r) => r.protocol === "amqp" && r.pid !== amqp.pid && r.pid !== broker!.pid), []);
+    const onForeign = records.filter((r) =>
+      (r.pid === Deno.pid && (foreign.has(r.local_port) || r.local_port === sink.port)) ||
+      (r.pid === broker!.pid && foreign.has(r.remote_port))
+    );
+    assert.deepEqual(onForeign.filter((r) => r.protocol === "amqp" || r.resp !== null), []);
+    // Redis stays itself, once per side.
+    const redisRecs = [...recordsOf(records, cli.pid, "client"), ...recordsOf(records, redis.pid, "server")];
+    assert.deepEqual(redisRecs.map((r) => [r.protocol, (r.req as RedisRequest).command, r.resp]), [
+      ["redis", "SET", { type: "string", value: "OK" }],
+      ["redis", "SET", { type: "string", value: "OK" }],
+    ]);
+  } finally {
+    sink.close();
+    await sink.done;
+    await stopAll(broker, redis);
   }
 });

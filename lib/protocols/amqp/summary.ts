@@ -9,9 +9,8 @@ import type { AmqpFields, AmqpRequest } from "./types.ts";
 
 function what(f: AmqpFields): string {
   const parts: string[] = [];
-  if (f.exchange !== undefined || f.routing_key !== undefined) {
-    parts.push(`${f.exchange || '""'}/${f.routing_key ?? ""}`);
-  }
+  if (f.routing_key !== undefined) parts.push(`${f.exchange || '""'}/${f.routing_key}`);
+  else if (f.exchange !== undefined) parts.push(f.exchange || '""');
   if (f.queue !== undefined) parts.push(f.queue || '""');
   if (f.source !== undefined) parts.push(`${f.source}->${f.destination}`);
   if (f.virtual_host !== undefined) parts.push(f.virtual_host);

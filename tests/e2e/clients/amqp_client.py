@@ -1,18 +1,18 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """A pika (BlockingConnection) session against RabbitMQ, always the same.
 
 Usage: amqp_client.py PORT [big]. One connection (heartbeats off, so no
 frame comes at a time of its own), then:
   channel 1: Exchange.Declare e2e.x (direct), Queue.Declare e2e.q, Queue.Bind
              k1, two Basic.Publish (text with properties; 64 binary bytes),
-             Basic.Get + Basic.Ack, Basic.Qos 2, Basic.Consume + one
-             Basic.Deliver + Basic.Ack, Basic.Cancel, Queue.Purge;
+             Basic.Get + Basic.Ack, Basic.Qos 2, Basic.Consume (tag e2e-ctag)
+             + one Basic.Deliver + Basic.Ack, Basic.Cancel, Queue.Purge;
   channel 2: Confirm.Select, a Basic.Publish the broker confirms (Basic.Ack);
   channel 3: Queue.Declare of a missing queue, passive: Channel.Close 404;
   channel 4: Tx.Select, a Basic.Publish, Tx.Commit; Queue.Delete e2e.q;
   with "big": a 200000-byte message published and got on channel 1
              (several body frames of frame_max 131072);
-and Connection.Close. Prints "ok" at the end.
+and Connection.Close (pika first closes each open channel). Prints "ok".
 """
 
 import sys
@@ -41,11 +41,19 @@ method, _, body = ch.basic_get("e2e.q")
 assert body == b"hello amqp", body
 ch.basic_ack(method.delivery_tag)
 ch.basic_qos(prefetch_count=2)
-for method, _, body in ch.consume("e2e.q", inactivity_timeout=5):
+got = []
+
+
+def on_message(channel, method, _props, body):
     assert body == bytes(range(64)), body
-    ch.basic_ack(method.delivery_tag)
-    break
-ch.cancel()
+    channel.basic_ack(method.delivery_tag)
+    got.append(body)
+
+
+ch.basic_consume("e2e.q", on_message, consumer_tag="e2e-ctag")
+while not got:
+    conn.process_data_events(time_limit=1)
+ch.basic_cancel("e2e-ctag")
 ch.queue_purge("e2e.q")
 if BIG:
     ch.basic_publish("", "e2e.q", b"x" * 200000)

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Capture the AMQP fixtures in captured.ts from a real RabbitMQ broker.
 
 Starts `rabbitmq-server` (Debian) on 127.0.0.1 with random ports, its own
@@ -6,8 +6,8 @@ temp dirs, Erlang cookie, epmd and no plugins, puts a logging TCP relay in
 front of it, drives it with tests/e2e/clients/amqp_client.py (pika) and a
 raw socket, and writes every relayed chunk (one recv() of the relay = one
 read of the tracker) of every client connection, in arrival order, as hex.
-Run as root: python3 capture.py (needs rabbitmq-server and python3-pika);
-then `deno fmt`.
+Run as root: /usr/bin/python3 capture.py (needs rabbitmq-server and
+python3-pika); then `deno fmt`.
 """
 
 import base64
@@ -24,6 +24,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "captured.ts")
+# The script itself: /usr/sbin/rabbitmq-server would switch to the rabbitmq user and drop the environment.
+SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
 CLIENT = os.path.join(HERE, "../../../../tests/e2e/clients/amqp_client.py")
 
 
@@ -91,7 +93,8 @@ def wait_port(port, seconds=60):
 
 
 def start_broker(tmp, port, dist, epmd):
-    """rabbitmq-server exec'ed into beam.smp (RABBITMQ_ALLOW_INPUT), no plugins."""
+    """rabbitmq-server exec'ed into beam.smp (RABBITMQ_ALLOW_INPUT, with
+    -noinput by hand), no plugins."""
     plugins = os.path.join(tmp, "enabled_plugins")
     with open(plugins, "w") as f:
         f.write("[].\n")
@@ -106,9 +109,10 @@ def start_broker(tmp, port, dist, epmd):
         "RABBITMQ_DIST_PORT": str(dist),
         "RABBITMQ_ENABLED_PLUGINS_FILE": plugins,
         "RABBITMQ_ALLOW_INPUT": "1",
+        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-noinput",
         "ERL_EPMD_PORT": str(epmd),
     })
-    return subprocess.Popen(["rabbitmq-server"], env=env, cwd=tmp,
+    return subprocess.Popen([SERVER], env=env, cwd=tmp,
                             stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
