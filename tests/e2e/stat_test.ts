@@ -1,7 +1,8 @@
 /**
  * `l7trace stat` end to end (root): per-group counts of real traffic (curl
  * to nginx grouped by templated path, redis-benchmark grouped by command,
- * mosquitto_pub to mosquitto grouped by MQTT topic)
+ * mosquitto_pub to mosquitto grouped by MQTT topic, pika to RabbitMQ grouped
+ * by AMQP method)
  * must be exact, and a latency filter that excludes everything leaves no
  * group.
  *
@@ -12,11 +13,13 @@
  */
 import assert from "node:assert/strict";
 import type { StatDocument } from "../../lib/stat/render.ts";
-import { type Server, startNginx } from "./harness.ts";
-import { type Ran, startMemcached, startMosquitto, startRedis, stopAll } from "./daemons.ts";
+import { run, type Server, startNginx } from "./harness.ts";
+import { type Ran, startMemcached, startMosquitto, startRabbitmq, startRedis, stopAll } from "./daemons.ts";
+import { sessionRecords } from "../../lib/protocols/amqp/testdata/session.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const DURATION = 5;
+const AMQP_CLIENT = new URL("./clients/amqp_client.py", import.meta.url).pathname;
 
 /** A running `l7trace stat --json --duration 5 …`. */
 interface StatRun {
@@ -384,6 +387,46 @@ Deno.test("stat mqtt --group-by mqtt-topic --side server: messages per topic, th
     assert.deepEqual(rows.sort(), [["CONNECT", 5, 0, 0], ["DISCONNECT", 5, 0, 5], ["s/a", 3, 0, 0], ["s/b", 2, 0, 2]]);
   } finally {
     for (const c of clients) await c.kill();
+    await stopAll(broker);
+  }
+});
+
+Deno.test("stat amqp --group-by amqp-method --side server: the pika session's methods, the broker's refusals as errors", async () => {
+  let broker: Server | undefined;
+  let client: Gated | undefined;
+  try {
+    broker = await startRabbitmq();
+    const version = (await run("dpkg-query", ["-W", "-f", "${Version}", "rabbitmq-server"])).split("-")[0]!;
+    // Debian's interpreter: python3-pika is installed for it.
+    client = gated("/usr/bin/python3", [AMQP_CLIENT, String(broker.port)]);
+    const stat = await startStat([
+      "amqp",
+      "--group-by",
+      "amqp-method",
+      "--side",
+      "server",
+      "--local-ports",
+      String(broker.port),
+    ]);
+    await runAll([client]);
+    const { docs, stderr, code } = await stat.done;
+    assert.equal(code, 0, stderr);
+    assert.equal(docs.length, 1);
+    const rows = docs[0]!.groups.map((g) => [g.key.amqp_method, g.count, g.errors, g.no_response]);
+    // The passive Queue.Declare answered by the 404 Channel.Close, and that close itself, are the errors.
+    const want = new Map<string, [string, number, number, number]>();
+    for (const [q, r] of sessionRecords(version, false)) {
+      const g = want.get(q.method) ?? [q.method, 0, 0, 0];
+      g[1]++;
+      if ((r?.reply_code ?? 0) >= 300 || (q.sender === "server" && (q.reply_code ?? 0) >= 300)) g[2]++;
+      if (r === null) g[3]++;
+      want.set(q.method, g);
+    }
+    assert.deepEqual(want.get("Queue.Declare"), ["Queue.Declare", 2, 1, 0]);
+    assert.deepEqual(want.get("Channel.Close"), ["Channel.Close", 4, 1, 0]);
+    assert.deepEqual(rows.sort(), [...want.values()].sort());
+  } finally {
+    await client?.kill();
     await stopAll(broker);
   }
 });
