@@ -546,11 +546,11 @@ Deno.test("AMQP is taken for nothing else, and nothing else (AMQP-shaped garbage
 
     // The pika session: every record AMQP, the same number on the broker's side of its connection.
     const mine = recordsOf(records, amqp.pid, "client");
-    assert.equal(mine.length, 32, JSON.stringify(mine.map((r) => (r.req as { method: string }).method)));
+    assert.equal(mine.length, 34, JSON.stringify(mine.map((r) => (r.req as { method: string }).method)));
     assert.deepEqual(mine.filter((r) => r.protocol !== "amqp"), []);
     const port = mine[0]!.local_port;
     const theirs = records.filter((r) => r.pid === broker!.pid && r.remote_port === port);
-    assert.equal(theirs.length, 32);
+    assert.equal(theirs.length, 34);
     assert.deepEqual(theirs.filter((r) => r.protocol !== "amqp" || r.side !== "server"), []);
     // Nothing else is AMQP, from any process; garbage and foreign messages invent no pair.
     const realPorts = new Set([port, ...recordsOf(records, cli.pid, "client").map((r) => r.local_port)]);

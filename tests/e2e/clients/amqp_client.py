@@ -7,7 +7,8 @@ frame comes at a time of its own), then:
              k1, two Basic.Publish (text with properties; 64 binary bytes),
              Basic.Get + Basic.Ack, Basic.Qos 2, Basic.Consume (tag e2e-ctag)
              + one Basic.Deliver + Basic.Ack, Basic.Cancel, Queue.Purge;
-  channel 2: Confirm.Select, a Basic.Publish the broker confirms (Basic.Ack);
+  channel 2: Confirm.Select, a Basic.Publish the broker confirms (Basic.Ack),
+             a mandatory one it returns (Basic.Return, then Basic.Ack);
   channel 3: Queue.Declare of a missing queue, passive: Channel.Close 404;
   channel 4: Tx.Select, a Basic.Publish, Tx.Commit; Queue.Delete e2e.q;
   with "big": a 200000-byte message published and got on channel 1
@@ -63,6 +64,11 @@ if BIG:
 confirm = conn.channel()
 confirm.confirm_delivery()
 confirm.basic_publish("e2e.x", "k2", b"confirmed")
+try:
+    confirm.basic_publish("e2e.x", "nowhere", b"returned", mandatory=True)
+    raise SystemExit("a mandatory publish to no queue was not returned")
+except pika.exceptions.UnroutableError:
+    pass
 
 bad = conn.channel()
 try:

@@ -147,6 +147,27 @@ export function sessionRecords(version: string, big: boolean, maxBodyBytes = 102
       c(2, "Basic.Publish", { exchange: "e2e.x", routing_key: "k2", body_size: 9, ...cut("confirmed") }),
       ok("Basic.Ack", { delivery_tag: 1 }),
     ],
+    [
+      c(2, "Basic.Publish", {
+        exchange: "e2e.x",
+        routing_key: "nowhere",
+        flags: ["mandatory"],
+        body_size: 8,
+        ...cut("returned"),
+      }),
+      ok("Basic.Ack", { delivery_tag: 2 }),
+    ],
+    [
+      s(2, "Basic.Return", {
+        reply_code: 312,
+        reply_text: "NO_ROUTE",
+        exchange: "e2e.x",
+        routing_key: "nowhere",
+        body_size: 8,
+        ...cut("returned"),
+      }),
+      null,
+    ],
     [c(3, "Channel.Open"), ok("Channel.Open-Ok")],
     [c(3, "Queue.Declare", { queue: "e2e.missing", flags: ["passive"] }), ok("Channel.Close", notFound)],
     [s(3, "Channel.Close", notFound), ok("Channel.Close-Ok")],
