@@ -55,6 +55,9 @@ Deno.test("pika against RabbitMQ: exact records on the client's and the broker's
     const want = sessionRecords(version, true);
     assert.deepEqual(client.map(view), want);
     assert.deepEqual(server.map(view), want);
+    // The broker's side is the Erlang VM itself (its scheduler threads read and write the socket).
+    assert.deepEqual([...new Set(server.map((r) => r.comm))], ["beam.smp"]);
+    assert.deepEqual([...new Set(client.map((r) => r.remote_port))], [broker.port]);
     // Both ends count the same bytes; the first text publish is its three frames.
     assert.deepEqual(server.map((r) => [r.req_bytes, r.resp_bytes]), client.map((r) => [r.req_bytes, r.resp_bytes]));
     const textPublish = client.find((r) => (r.req as AmqpRequest).payload === "hello amqp")!;

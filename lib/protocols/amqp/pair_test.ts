@@ -74,7 +74,7 @@ Deno.test("Connection.Start is the server's request, Start-Ok its answer; the SA
   assert.equal(s.out[0]!.respBytes, START_OK.length);
 });
 
-Deno.test("a refused login: the server's Connection.Close answers Start-Ok's successor and is its own record", () => {
+Deno.test("a refused Connection.Open: the server's Connection.Close answers it and is its own record", () => {
   const open = method(0, 10, 40, shortstr("/nope"), shortstr(""), 0);
   const close = method(0, 10, 50, short(530), shortstr("NOT_ALLOWED - vhost /nope not found"), short(10), short(40));
   const s = run([[C, open], [S, close], [C, method(0, 10, 51)]]);
