@@ -265,11 +265,8 @@ export const METHODS: ReadonlyMap<number, MethodInfo> = new Map(
 /** Every method name, for `--method`. */
 export const METHOD_NAMES: readonly string[] = ROWS.map((row) => row[2]);
 
-/** Keys of Basic.Ack and Basic.Nack: from the broker on a confirm channel they answer publishes. */
+/** Keys of Basic.Ack and Basic.Nack (from the broker on a confirm channel they answer publishes) and of the closes. */
 export const BASIC_ACK = methodKey(60, 80);
 export const BASIC_NACK = methodKey(60, 120);
-export const BASIC_PUBLISH = methodKey(60, 40);
-export const BASIC_GET_OK = methodKey(60, 71);
-export const CONFIRM_SELECT_OK = methodKey(85, 11);
 export const CHANNEL_CLOSE = methodKey(20, 40);
 export const CONNECTION_CLOSE = methodKey(10, 50);
