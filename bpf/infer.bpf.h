@@ -539,6 +539,46 @@ static __always_inline int infer_memcached(const __u8 *b, __u32 n, __u64 total, 
 	return mc_line_rest(b, n, total, w + 1);
 }
 
+/*
+ * NATS: a server's first bytes on a connection are always its INFO line,
+ * "INFO {json}\r\n", and a client's first its CONNECT line, "CONNECT
+ * {json}\r\n". Either, with only printable bytes peeked, ending with CR LF
+ * when the whole syscall was peeked (real ones are longer than the peek).
+ * Ahead of HTTP, whose "CONNECT " would take the client's line. Mid-stream
+ * operations (PUB, MSG, PING) are not inferred from: "PING\r\n" is also
+ * Redis's inline PING, and short text lines are too common to tell apart,
+ * so connections opened before l7trace are not seen.
+ */
+static __always_inline int infer_nats(const __u8 *b, __u32 n, __u64 total, int *is_request)
+{
+	__u32 from;
+
+	if (n >= 8 && has_prefix(b, "INFO {", 6)) {
+		*is_request = 0;
+		from = 6;
+	} else if (n >= 11 && has_prefix(b, "CONNECT {", 9)) {
+		*is_request = 1;
+		from = 9;
+	} else {
+		return 0;
+	}
+	if (total > INFER_PEEK) {
+		if (n != INFER_PEEK)
+			return 0;
+		for (__u32 i = 0; i < INFER_PEEK; i++)
+			if (i >= from && (b[i] < 0x20 || b[i] > 0x7e) && b[i] < 0xc2)
+				return 0;
+		return 1;
+	}
+	for (__u32 i = 0; i < INFER_PEEK; i++) {
+		if (i < from || i + 2 >= n)
+			continue;
+		if ((b[i] < 0x20 || b[i] > 0x7e) && b[i] < 0xc2)
+			return 0;
+	}
+	return b[(n - 2) & (INFER_PEEK - 1)] == '\r' && b[(n - 1) & (INFER_PEEK - 1)] == '\n';
+}
+
 static __always_inline __u8 role_of(int is_request, __u8 dir)
 {
 	/* Sending a request or receiving a response makes a client. */
@@ -560,6 +600,10 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 			return L7_PROTO_DNS;
 		}
 		return L7_PROTO_UNKNOWN;
+	}
+	if (infer_nats(b, n, total, &flag)) {
+		*role = role_of(flag, dir);
+		return L7_PROTO_NATS;
 	}
 	if (infer_http2(b, n)) {
 		*role = role_of(1, dir);
