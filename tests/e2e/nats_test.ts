@@ -88,7 +88,17 @@ Deno.test("nats-server and raw clients: exact records on both sides, secrets hid
     plain = await startNats();
     auth = await startNats(["--user", "alice", "--pass", "s3cret"]);
     const tracer = await startTracer(["nats", "--max-body-bytes", String(MAX_BODY)]);
-    const filtered = await startTracer(["nats", "--op", "pub,msg", "--subject", "e2e.*", "--workers", "1"]);
+    const filtered = await startTracer([
+      "nats",
+      "--op",
+      "pub,msg",
+      "--subject",
+      "e2e.*",
+      "--max-body-bytes",
+      String(MAX_BODY),
+      "--workers",
+      "1",
+    ]);
     const session = (name: string, s: Server, ...extra: string[]) =>
       runClient("python3", [CLIENT, name, "127.0.0.1", String(s.port), ...extra]);
     const sub = await subscriber(plain.port);
