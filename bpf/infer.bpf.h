@@ -59,8 +59,8 @@ static __always_inline int infer_http(const __u8 *b, __u32 n, int *is_request)
 		return has_prefix(b, "DELETE ", 7);
 	case 'O':
 		return has_prefix(b, "OPTIONS ", 8);
-	case 'C':
-		return has_prefix(b, "CONNECT ", 8);
+	case 'C':	/* not NATS's "CONNECT {" */
+		return has_prefix(b, "CONNECT ", 8) && b[8] != '{';
 	case 'T':
 		return has_prefix(b, "TRACE ", 6);
 	case 'H':
@@ -542,41 +542,26 @@ static __always_inline int infer_memcached(const __u8 *b, __u32 n, __u64 total, 
 /*
  * NATS: a server's first bytes on a connection are always its INFO line,
  * "INFO {json}\r\n", and a client's first its CONNECT line, "CONNECT
- * {json}\r\n". Either, with only printable bytes peeked, ending with CR LF
- * when the whole syscall was peeked (real ones are longer than the peek).
- * Ahead of HTTP, whose "CONNECT " would take the client's line. Mid-stream
- * operations (PUB, MSG, PING) are not inferred from: "PING\r\n" is also
- * Redis's inline PING, and short text lines are too common to tell apart,
- * so connections opened before l7trace are not seen.
+ * {json}\r\n": either, its JSON object opening with a key ('{' then '"',
+ * as servers and clients write it), in a syscall longer than the peek
+ * (real ones are hundreds of bytes). The data path is at the verifier's
+ * budget, so the rule is word compares folded into two branches, last in
+ * the chain; HTTP leaves "CONNECT {" to it. Mid-stream operations (PUB,
+ * MSG, PING) are not inferred from: "PING\r\n" is also Redis's inline
+ * PING, and short text lines are too common to tell apart, so connections
+ * opened before l7trace are not seen.
  */
-static __always_inline int infer_nats(const __u8 *b, __u32 n, __u64 total, int *is_request)
+static __always_inline int infer_nats(const __u8 *b, __u64 total, int *is_request)
 {
-	__u32 from;
+	__u32 w0 = be32(b), w1 = be32(b + 4);
+	/* Words XORed together, so each line costs the verifier one branch. */
+	__u32 info = (w0 ^ 0x494e464f) | ((w1 >> 8) ^ 0x207b22);			/* INFO {" */
+	__u32 connect = (w0 ^ 0x434f4e4e) | (w1 ^ 0x45435420) | ((be32(b + 8) >> 16) ^ 0x7b22);	/* CONNECT {" */
 
-	if (n >= 8 && has_prefix(b, "INFO {", 6)) {
-		*is_request = 0;
-		from = 6;
-	} else if (n >= 11 && has_prefix(b, "CONNECT {", 9)) {
-		*is_request = 1;
-		from = 9;
-	} else {
+	if (info && connect)
 		return 0;
-	}
-	if (total > INFER_PEEK) {
-		if (n != INFER_PEEK)
-			return 0;
-		for (__u32 i = 0; i < INFER_PEEK; i++)
-			if (i >= from && (b[i] < 0x20 || b[i] > 0x7e) && b[i] < 0xc2)
-				return 0;
-		return 1;
-	}
-	for (__u32 i = 0; i < INFER_PEEK; i++) {
-		if (i < from || i + 2 >= n)
-			continue;
-		if ((b[i] < 0x20 || b[i] > 0x7e) && b[i] < 0xc2)
-			return 0;
-	}
-	return b[(n - 2) & (INFER_PEEK - 1)] == '\r' && b[(n - 1) & (INFER_PEEK - 1)] == '\n';
+	*is_request = info != 0;
+	return total > INFER_PEEK;
 }
 
 static __always_inline __u8 role_of(int is_request, __u8 dir)
@@ -600,10 +585,6 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 			return L7_PROTO_DNS;
 		}
 		return L7_PROTO_UNKNOWN;
-	}
-	if (infer_nats(b, n, total, &flag)) {
-		*role = role_of(flag, dir);
-		return L7_PROTO_NATS;
 	}
 	if (infer_http2(b, n)) {
 		*role = role_of(1, dir);
@@ -648,6 +629,10 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 	if (infer_memcached(b, n, total, &flag)) {
 		*role = role_of(flag, dir);
 		return L7_PROTO_MEMCACHED;
+	}
+	if (infer_nats(b, total, &flag)) {
+		*role = role_of(flag, dir);
+		return L7_PROTO_NATS;
 	}
 	return L7_PROTO_UNKNOWN;
 }

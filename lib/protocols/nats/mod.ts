@@ -97,6 +97,8 @@ function plausibleAt(stream: Stream, b: Uint8Array, at: number): boolean {
 /** The NATS {@linkcode Parser}. */
 export const natsParser: Parser<NatsState> = {
   protocol: "nats",
+  // The server's INFO comes first and is a record of its own.
+  serverSpeaksFirst: true,
 
   createState(options: ParserOptions): NatsState {
     return createState(options.maxBodyBytes);
