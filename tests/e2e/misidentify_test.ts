@@ -519,7 +519,7 @@ Deno.test("NATS is taken for nothing else, and nothing else (NATS-shaped garbage
     mc = await startMemcached();
     nats = await startNats();
     const tracer = await startTracer();
-    const natsRun = runClient("python3", [NATS_CLIENT, "pub", "127.0.0.1", String(nats.port)]);
+    const natsRun = runClient("python3", [NATS_CLIENT, "pedantic", "127.0.0.1", String(nats.port)]);
     const mcRun = runClient("python3", [MEMCACHED_CLIENT, "text", "127.0.0.1", String(mc.port)]);
     const redisRun = runClient("redis-cli", ["-p", String(redis.port), "SET", "nk", "nv"]);
     const curlRun = runClient("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${nginx.port}/n/1`]);
@@ -562,14 +562,14 @@ Deno.test("NATS is taken for nothing else, and nothing else (NATS-shaped garbage
     assert.equal(code, 0, stderr);
     for (const r of [natsRan, mcRan, redisCli, curl]) assert.equal(r.code, 0, r.stderr);
 
-    // NATS: the publisher's 12 records (INFO included; a PING the server may send aside) on each side, all NATS.
+    // NATS: the pedantic session's 5 records (INFO included; a PING the server may send aside) on each side, all NATS.
     const natsClient = recordsOf(records, natsRan.pid, "client");
     const fromServer = (r: L7Record) => {
       const q = r.req as { op?: string; sender?: string };
       return q.op === "PING" && q.sender === "server";
     };
     const own = natsClient.filter((r) => !fromServer(r));
-    assert.equal(own.length, 12, JSON.stringify(natsClient));
+    assert.equal(own.length, 5, JSON.stringify(natsClient));
     assert.deepEqual(natsClient.map((r) => r.protocol), Array(natsClient.length).fill("nats"));
     const natsPort = natsClient[0]!.local_port;
     const natsServer = recordsOf(records, nats.pid, "server").filter((r) => r.remote_port === natsPort);
