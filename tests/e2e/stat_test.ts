@@ -417,8 +417,8 @@ Deno.test("stat nats --group-by nats-subject --side server: -ERR answers are err
       ["CONNECT", 3, 0, 1],
       ["INFO", 3, 0, 3],
       ["PING", 3, 0, 0],
-      ["e2e..bad", 2, 2, 0],
       ["e2e.*", 3, 2, 1],
+      ["e2e..bad", 2, 2, 0],
     ]);
   } finally {
     for (const c of clients) await c.kill();
