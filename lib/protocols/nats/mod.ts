@@ -139,7 +139,7 @@ export const natsParser: Parser<NatsState> = {
     return c.lineLen;
   },
 
-  skip(st, stream, len, tsNs) {
+  skip(st, stream, len) {
     const p = st.partial[stream];
     // Only bytes inside the payload: the final CR LF must still be seen.
     if (!p || len > p.left - 2) {
@@ -149,7 +149,6 @@ export const natsParser: Parser<NatsState> = {
     if (p.previewLen < p.preview.length) p.gap = true;
     p.pos += len;
     p.left -= len;
-    void tsNs;
     return true;
   },
 
