@@ -59,8 +59,8 @@ static __always_inline int infer_http(const __u8 *b, __u32 n, int *is_request)
 		return has_prefix(b, "DELETE ", 7);
 	case 'O':
 		return has_prefix(b, "OPTIONS ", 8);
-	case 'C':
-		return has_prefix(b, "CONNECT ", 8);
+	case 'C':	/* not NATS's "CONNECT {" */
+		return has_prefix(b, "CONNECT ", 8) && b[8] != '{';
 	case 'T':
 		return has_prefix(b, "TRACE ", 6);
 	case 'H':
@@ -539,6 +539,31 @@ static __always_inline int infer_memcached(const __u8 *b, __u32 n, __u64 total, 
 	return mc_line_rest(b, n, total, w + 1);
 }
 
+/*
+ * NATS: a server's first bytes on a connection are always its INFO line,
+ * "INFO {json}\r\n", and a client's first its CONNECT line, "CONNECT
+ * {json}\r\n": either, its JSON object opening with a key ('{' then '"',
+ * as servers and clients write it), in a syscall longer than the peek
+ * (real ones are hundreds of bytes). The data path is at the verifier's
+ * budget, so the rule is word compares folded into two branches, last in
+ * the chain; HTTP leaves "CONNECT {" to it. Mid-stream operations (PUB,
+ * MSG, PING) are not inferred from: "PING\r\n" is also Redis's inline
+ * PING, and short text lines are too common to tell apart, so connections
+ * opened before l7trace are not seen.
+ */
+static __always_inline int infer_nats(const __u8 *b, __u64 total, int *is_request)
+{
+	__u32 w0 = be32(b), w1 = be32(b + 4);
+	/* Words XORed together, so each line costs the verifier one branch. */
+	__u32 info = (w0 ^ 0x494e464f) | ((w1 >> 8) ^ 0x207b22);			/* INFO {" */
+	__u32 connect = (w0 ^ 0x434f4e4e) | (w1 ^ 0x45435420) | ((be32(b + 8) >> 16) ^ 0x7b22);	/* CONNECT {" */
+
+	if (info && connect)
+		return 0;
+	*is_request = info != 0;
+	return total > INFER_PEEK;
+}
+
 static __always_inline __u8 role_of(int is_request, __u8 dir)
 {
 	/* Sending a request or receiving a response makes a client. */
@@ -604,6 +629,10 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 	if (infer_memcached(b, n, total, &flag)) {
 		*role = role_of(flag, dir);
 		return L7_PROTO_MEMCACHED;
+	}
+	if (infer_nats(b, total, &flag)) {
+		*role = role_of(flag, dir);
+		return L7_PROTO_NATS;
 	}
 	return L7_PROTO_UNKNOWN;
 }

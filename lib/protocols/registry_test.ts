@@ -8,7 +8,7 @@ Deno.test("registry: every protocol by kernel id and by name", () => {
   }
   assert.equal(parserFor(0), undefined);
   assert.equal(parserNamed("smtp"), undefined);
-  assert.deepEqual(protocolNames(), ["http", "redis", "mysql", "pgsql", "dns", "http2", "memcached", "mqtt"]);
+  assert.deepEqual(protocolNames(), ["http", "redis", "mysql", "pgsql", "dns", "http2", "memcached", "mqtt", "nats"]);
 });
 
 Deno.test("registry: the kernel mask of a protocol includes those that can switch to it", () => {
@@ -16,6 +16,7 @@ Deno.test("registry: the kernel mask of a protocol includes those that can switc
   // h2c by upgrade starts as HTTP/1.1.
   assert.equal(protocolMask("http2"), (1 << 6) | (1 << 1));
   assert.equal(protocolMask("mqtt"), 1 << 8);
+  assert.equal(protocolMask("nats"), 1 << 9);
   assert.equal(protocolMask("memcached"), 1 << 7);
-  assert.equal(protocolMask(null), 0b111111110);
+  assert.equal(protocolMask(null), 0b1111111110);
 });

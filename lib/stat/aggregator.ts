@@ -81,7 +81,7 @@ const MEMCACHED_ERRORS: ReadonlySet<string> = new Set([
  * Whether an answered record's response is an error: HTTP status ≥ 500,
  * a Redis error reply, a memcached ERROR, CLIENT_ERROR or SERVER_ERROR (binary: their
  * counterparts), a MySQL or PostgreSQL error status, a DNS rcode other than NOERROR, an
- * MQTT reason code of failure (or a refused CONNACK). HTTP 4xx are the client's errors, not the server's,
+ * MQTT reason code of failure (or a refused CONNACK), a NATS -ERR. HTTP 4xx are the client's errors, not the server's,
  * so they do not count. Unknown protocols and shapes are not errors.
  */
 export function isErrorRecord(r: L7Record): boolean {
@@ -105,6 +105,9 @@ export function isErrorRecord(r: L7Record): boolean {
       const code = field(resp, "reason_code");
       return typeof code === "number" && (code >= 0x80 || (field(resp, "type") === "CONNACK" && code !== 0));
     }
+    case "nats":
+      // An operation the server refused in verbose mode (or a CONNECT it turned away).
+      return field(resp, "op") === "-ERR";
     default:
       return sqlDialect(r.protocol) !== null &&
         field(resp, "status") === "error";
