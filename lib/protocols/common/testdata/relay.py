@@ -59,7 +59,10 @@ class Relay:
                 return
             with self.lock:
                 log.append((d, b))
-            dst.sendall(b)
+            try:
+                dst.sendall(b)
+            except OSError:
+                return
 
     def take(self):
         time.sleep(self.settle)

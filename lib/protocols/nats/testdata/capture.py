@@ -12,8 +12,6 @@ hex ("gz:" + base64 of gzip for long ones).
 Run: python3 capture.py; then `deno fmt`.
 """
 
-import base64
-import gzip
 import os
 import random
 import shutil
@@ -21,65 +19,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "captured.ts")
+
+sys.path.insert(0, os.path.join(HERE, "..", "..", "common", "testdata"))
+from relay import Relay, encode  # noqa: E402  (shared with the other protocols)
+
 CLIENT = os.path.join(HERE, "..", "..", "..", "..", "tests", "e2e", "clients", "nats_client.py")
-
-
-class Relay:
-    """Accepts clients on `port`, forwards to the server, logs each chunk."""
-
-    def __init__(self, port, target):
-        self.port, self.target = port, target
-        self.conns = []  # one list of (direction, bytes) per client
-        self.lock = threading.Lock()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen(64)
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            s = socket.create_connection(("127.0.0.1", self.target))
-            log = []
-            with self.lock:
-                self.conns.append(log)
-            for src, dst, d in ((c, s, 0), (s, c, 1)):
-                threading.Thread(target=self.pump, args=(src, dst, d, log), daemon=True).start()
-
-    def pump(self, src, dst, d, log):
-        while True:
-            try:
-                b = src.recv(65536)
-            except OSError:
-                b = b""
-            if not b:
-                for x in (src, dst):
-                    try:
-                        x.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-                return
-            with self.lock:
-                log.append((d, b))
-            try:
-                dst.sendall(b)
-            except OSError:
-                return
-
-    def take(self):
-        time.sleep(0.4)
-        with self.lock:
-            out, self.conns = self.conns, []
-        return out
 
 
 def client(port, session, *extra, wait=True):
@@ -97,9 +45,7 @@ def server(port, tmp, *extra):
 
 
 def chunk(d, b):
-    if len(b) > 2048:
-        return f'  [{d}, "gz:{base64.b64encode(gzip.compress(b, mtime=0)).decode()}"],'
-    return f'  [{d}, "{b.hex()}"],'
+    return f'  [{d}, "{encode(b)}"],'
 
 
 def main():
@@ -109,7 +55,7 @@ def main():
     auth = server(ports[1], tmp, "--user", "alice", "--pass", "s3cret")
     try:
         time.sleep(0.5)
-        r1, r2 = Relay(ports[2], ports[0]), Relay(ports[3], ports[1])
+        r1, r2 = Relay(ports[2], ports[0], settle=0.4), Relay(ports[3], ports[1], settle=0.4)
         sub = client(ports[2], "sub", wait=False)
         assert sub.stdout.readline().strip() == "ready"
         client(ports[2], "pub")
