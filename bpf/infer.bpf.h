@@ -637,4 +637,26 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 	return L7_PROTO_UNKNOWN;
 }
 
+/* The first INFER_PEEK bytes of a syscall, as a global function's argument. */
+struct infer_peek {
+	__u8 b[INFER_PEEK];
+};
+
+/*
+ * infer_protocol behind a function boundary the verifier checks once, on
+ * its own: inlined, its rules multiplied the states of the data path by
+ * their branches, and each new protocol moved the data path nearer the
+ * verifier's limit of a million instructions. Returns the protocol in bits
+ * 0-7 and the role in bits 8-15.
+ */
+__noinline int l7_infer(const struct infer_peek *peek, __u32 n, __u64 total, __u32 dir, __u32 is_udp)
+{
+	__u8 role = L7_ROLE_UNKNOWN, proto;
+
+	if (!peek)
+		return L7_PROTO_UNKNOWN;
+	proto = infer_protocol(peek->b, n < INFER_PEEK ? n : INFER_PEEK, total, dir, is_udp, &role);
+	return proto | (__u32)role << 8;
+}
+
 #endif /* __L7TRACE_INFER_BPF_H */
