@@ -59,8 +59,8 @@ static __always_inline int infer_http(const __u8 *b, __u32 n, int *is_request)
 		return has_prefix(b, "DELETE ", 7);
 	case 'O':
 		return has_prefix(b, "OPTIONS ", 8);
-	case 'C':
-		return has_prefix(b, "CONNECT ", 8);
+	case 'C':	/* not NATS's "CONNECT {" */
+		return has_prefix(b, "CONNECT ", 8) && b[8] != '{';
 	case 'T':
 		return has_prefix(b, "TRACE ", 6);
 	case 'H':
@@ -557,6 +557,31 @@ __noinline int infer_amqp_header(__u32 w0, __u32 w1, __u64 other)
 	return ((w0 ^ 0x414d5150) | (w1 ^ 0x00000901) | other) == 0;
 }
 
+/*
+ * NATS: a server's first bytes on a connection are always its INFO line,
+ * "INFO {json}\r\n", and a client's first its CONNECT line, "CONNECT
+ * {json}\r\n": either, its JSON object opening with a key ('{' then '"',
+ * as servers and clients write it), in a syscall longer than the peek
+ * (real ones are hundreds of bytes). The data path is at the verifier's
+ * budget, so the rule is word compares folded into two branches, last in
+ * the chain; HTTP leaves "CONNECT {" to it. Mid-stream operations (PUB,
+ * MSG, PING) are not inferred from: "PING\r\n" is also Redis's inline
+ * PING, and short text lines are too common to tell apart, so connections
+ * opened before l7trace are not seen.
+ */
+static __always_inline int infer_nats(const __u8 *b, __u64 total, int *is_request)
+{
+	__u32 w0 = be32(b), w1 = be32(b + 4);
+	/* Words XORed together, so each line costs the verifier one branch. */
+	__u32 info = (w0 ^ 0x494e464f) | ((w1 >> 8) ^ 0x207b22);			/* INFO {" */
+	__u32 connect = (w0 ^ 0x434f4e4e) | (w1 ^ 0x45435420) | ((be32(b + 8) >> 16) ^ 0x7b22);	/* CONNECT {" */
+
+	if (info && connect)
+		return 0;
+	*is_request = info != 0;
+	return total > INFER_PEEK;
+}
+
 static __always_inline __u8 role_of(int is_request, __u8 dir)
 {
 	/* Sending a request or receiving a response makes a client. */
@@ -627,7 +652,33 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 		*role = role_of(flag, dir);
 		return L7_PROTO_MEMCACHED;
 	}
+	if (infer_nats(b, total, &flag)) {
+		*role = role_of(flag, dir);
+		return L7_PROTO_NATS;
+	}
 	return L7_PROTO_UNKNOWN;
+}
+
+/* The first INFER_PEEK bytes of a syscall, as a global function's argument. */
+struct infer_peek {
+	__u8 b[INFER_PEEK];
+};
+
+/*
+ * infer_protocol behind a function boundary the verifier checks once, on
+ * its own: inlined, its rules multiplied the states of the data path by
+ * their branches, and each new protocol moved the data path nearer the
+ * verifier's limit of a million instructions. Returns the protocol in bits
+ * 0-7 and the role in bits 8-15.
+ */
+__noinline int l7_infer(const struct infer_peek *peek, __u32 n, __u64 total, __u32 dir, __u32 is_udp)
+{
+	__u8 role = L7_ROLE_UNKNOWN, proto;
+
+	if (!peek)
+		return L7_PROTO_UNKNOWN;
+	proto = infer_protocol(peek->b, n < INFER_PEEK ? n : INFER_PEEK, total, dir, is_udp, &role);
+	return proto | (__u32)role << 8;
 }
 
 #endif /* __L7TRACE_INFER_BPF_H */

@@ -652,7 +652,10 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 				c->flags |= CONN_SPLIT;
 				return;
 			}
-			proto = infer_protocol(head, n, ret, dir, a->is_udp, &role);
+			int inferred = l7_infer((const struct infer_peek *)head, n, ret, dir, a->is_udp);
+
+			proto = inferred & 0xff;
+			role = inferred >> 8 & 0xff;
 		}
 		if (proto == L7_PROTO_UNKNOWN)
 			return;

@@ -45,6 +45,7 @@ enum l7_protocol {
 	L7_PROTO_HTTP2 = 6,
 	L7_PROTO_MEMCACHED = 7,
 	L7_PROTO_MQTT = 8,
+	L7_PROTO_NATS = 9,
 	L7_PROTO_AMQP = 10,
 };
 

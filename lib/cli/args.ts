@@ -83,7 +83,7 @@ Output:
 stat:
   --group-by KEYS        one or two of remote-ip, remote-port, local-port, protocol, pid,
                          comm, conn, http-path, http-host, http-status, redis-command,
-                         memcached-command, sql, dns-host, mqtt-topic, amqp-method,
+                         memcached-command, sql, dns-host, mqtt-topic, nats-subject, amqp-method,
                          amqp-routing-key, none, joined by a comma (default: protocol)
   --interval SECONDS     redraw every interval (default: 1; with --duration: one table at the end)
   --sort COLUMN          count, errors, no_resp, rate, min, avg, p50, p90, p99, max,

@@ -10,7 +10,17 @@
  *
  * @module
  */
-import { Direction, EventKind, formatAddress, Layout, OPEN_DATAGRAM, OPEN_TLS, readU64, Role } from "../../ffi/shim.ts";
+import {
+  Direction,
+  EventKind,
+  formatAddress,
+  Layout,
+  OPEN_DATAGRAM,
+  OPEN_MIDSTREAM,
+  OPEN_TLS,
+  readU64,
+  Role,
+} from "../../ffi/shim.ts";
 import { type Exchange, type Parser, Stream } from "../protocols/common/parser.ts";
 import { parserFor, parserNamed } from "../protocols/registry.ts";
 import type { ConnectionInfo } from "../record.ts";
@@ -318,8 +328,15 @@ export class Tracker {
     );
     if (datagram) conn.peers = new Map();
     conn.source = this.#source;
-    conn.streams[Direction.Send]!.reset(readU64(view, off + O.sendPos));
-    conn.streams[Direction.Recv]!.reset(readU64(view, off + O.recvPos));
+    const sendPos = readU64(view, off + O.sendPos), recvPos = readU64(view, off + O.recvPos);
+    conn.streams[Direction.Send]!.reset(sendPos);
+    conn.streams[Direction.Recv]!.reset(recvPos);
+    const midstream = (view.getUint32(off + O.openFlags, true) & OPEN_MIDSTREAM) !== 0;
+    if (parser.serverSpeaksFirst && !datagram && !midstream && sendPos === 0 && recvPos === 0) {
+      // Seen from its first byte both ways: nothing was missed, so the server's greeting starts the stream.
+      conn.desynced = false;
+      conn.seeking[Stream.Request] = conn.seeking[Stream.Response] = false;
+    }
     this.#conns.set(connId, conn);
     this.stats.connections++;
   }

@@ -350,3 +350,20 @@ Deno.test("tracker: HTTP/1.1 Upgrade: h2c switches the connection to HTTP/2, str
   assert.equal(t.stats.protocolSwitches, 1);
   assert.equal(t.stats.disabled, 0);
 });
+
+Deno.test("Tracker parses a server-first greeting (NATS INFO) only on a connection seen from its first byte", () => {
+  const info = 'INFO {"server_id":"S","version":"2.9.10"} \r\n';
+  const connect = 'CONNECT {"verbose":false}\r\nPING\r\n';
+  for (const [recvPos, want] of [[0, ["INFO", "CONNECT", "PING"]], [100, ["CONNECT", "PING"]]] as const) {
+    const { t, seen } = tracker();
+    const w = new EventWriter();
+    const c = { connId: 9, tgid: 42, fd: 3 };
+    w.open(c, 1000, { role: Role.Client, protocol: 9, comm: "python3", remotePort: 4222, recvPos });
+    w.data(c, 2000, Direction.Recv, recvPos, info, 0);
+    w.data(c, 3000, Direction.Send, 0, connect, recvPos + info.length);
+    w.data(c, 4000, Direction.Recv, recvPos + info.length, "PONG\r\n", connect.length);
+    w.close(c, 5000, connect.length, recvPos + info.length + 6);
+    t.handleBatch(w.bytes, w.bytes.length);
+    assert.deepEqual(seen.map((s) => (s.ex.req as { op: string }).op), want, `recvPos ${recvPos}`);
+  }
+});

@@ -20,6 +20,8 @@ import { filters as memcachedFilters } from "./memcached/filter.ts";
 import { mqttParser } from "./mqtt/mod.ts";
 import { filters as mqttFilters } from "./mqtt/filter.ts";
 import { mysqlParser } from "./mysql/mod.ts";
+import { natsParser } from "./nats/mod.ts";
+import { filters as natsFilters } from "./nats/filter.ts";
 import { filters as mysqlFilters } from "./mysql/filter.ts";
 import { pgsqlParser } from "./pgsql/mod.ts";
 import { filters as pgsqlFilters } from "./pgsql/filter.ts";
@@ -45,6 +47,7 @@ export const PROTOCOLS: readonly ProtocolEntry[] = [
   { id: 6, parser: http2Parser as Parser<unknown>, filters: http2Filters, reachedFrom: [1] },
   { id: 7, parser: memcachedParser as Parser<unknown>, filters: memcachedFilters },
   { id: 8, parser: mqttParser as Parser<unknown>, filters: mqttFilters },
+  { id: 9, parser: natsParser as Parser<unknown>, filters: natsFilters },
   { id: 10, parser: amqpParser as Parser<unknown>, filters: amqpFilters },
 ];
 

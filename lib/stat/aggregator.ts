@@ -81,10 +81,10 @@ const MEMCACHED_ERRORS: ReadonlySet<string> = new Set([
  * Whether an answered record's response is an error: HTTP status ≥ 500,
  * a Redis error reply, a memcached ERROR, CLIENT_ERROR or SERVER_ERROR (binary: their
  * counterparts), a MySQL or PostgreSQL error status, a DNS rcode other than NOERROR, an
- * MQTT reason code of failure (or a refused CONNACK), an AMQP Channel.Close or Connection.Close
- * from the broker with a reply code from 300 (both the refused method's record, answered by the
- * close, and the close's own). HTTP 4xx are the client's errors, not the server's, so they do not
- * count. Unknown protocols and shapes are not errors.
+ * MQTT reason code of failure (or a refused CONNACK), a NATS -ERR, an AMQP Channel.Close or
+ * Connection.Close from the broker with a reply code from 300 (both the refused method's record,
+ * answered by the close, and the close's own). HTTP 4xx are the client's errors, not the server's,
+ * so they do not count. Unknown protocols and shapes are not errors.
  */
 export function isErrorRecord(r: L7Record): boolean {
   const resp = r.resp;
@@ -107,6 +107,9 @@ export function isErrorRecord(r: L7Record): boolean {
       const code = field(resp, "reason_code");
       return typeof code === "number" && (code >= 0x80 || (field(resp, "type") === "CONNACK" && code !== 0));
     }
+    case "nats":
+      // An operation the server refused in verbose mode (or a CONNECT it turned away).
+      return field(resp, "op") === "-ERR";
     case "amqp": {
       const code = field(resp, "reply_code");
       if (typeof code === "number" && code >= 300) return true;

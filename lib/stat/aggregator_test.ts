@@ -35,6 +35,9 @@ Deno.test("errors per protocol", () => {
     [rec({ protocol: "mqtt", resp: { type: "SUBACK", reason_code: 0x80 } }), true],
     [rec({ protocol: "mqtt", resp: { type: "CONNACK", reason_code: 5 } }), true],
     [rec({ protocol: "mqtt", resp: { type: "PINGRESP" } }), false],
+    [rec({ protocol: "nats", resp: { op: "-ERR", error: "Invalid Subject" } }), true],
+    [rec({ protocol: "nats", resp: { op: "+OK" } }), false],
+    [rec({ protocol: "nats", resp: { op: "PONG" } }), false],
     [rec({ protocol: "amqp", req: { method: "Queue.Declare" }, resp: { method: "Queue.Declare-Ok" } }), false],
     [
       rec({ protocol: "amqp", req: { method: "Queue.Declare" }, resp: { method: "Channel.Close", reply_code: 404 } }),

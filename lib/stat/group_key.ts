@@ -43,6 +43,7 @@ export const GROUP_BY_CHOICES = [
   "sql",
   "dns-host",
   "mqtt-topic",
+  "nats-subject",
   "amqp-method",
   "amqp-routing-key",
   "none",
@@ -222,6 +223,13 @@ function keyFunction(choice: GroupBy): (r: L7Record) => string {
         const topic = field(r.req, "topic");
         if (typeof topic === "string") return topic === "" ? "?" : clean(topic);
         return text(field(r.req, "type"));
+      };
+    case "nats-subject":
+      return (r) => {
+        if (r.protocol !== "nats") return "-";
+        const subject = field(r.req, "subject");
+        if (typeof subject === "string") return subject === "" ? "?" : clean(subject);
+        return text(field(r.req, "op"));
       };
     case "amqp-method":
       return (r) => r.protocol === "amqp" ? text(field(r.req, "method")) : "-";

@@ -90,6 +90,15 @@ Deno.test("unknown shapes give '?', no response gives 'none' for status", () => 
   assert.equal(parseGroupBy("http-status").key(http("GET", "/", null)), "none");
 });
 
+Deno.test("nats-subject: a message's or SUB's subject, else the operation; '-' for other protocols", () => {
+  const { key } = parseGroupBy("nats-subject");
+  assert.equal(key(rec({ protocol: "nats", req: { op: "PUB", subject: "orders.new" } })), "orders.new");
+  assert.equal(key(rec({ protocol: "nats", req: { op: "MSG", subject: "orders.new", sid: "1" } })), "orders.new");
+  assert.equal(key(rec({ protocol: "nats", req: { op: "PING" } })), "PING");
+  assert.equal(key(rec({ protocol: "nats", req: null })), "?");
+  assert.equal(key(rec({ protocol: "mqtt", req: { type: "PUBLISH", topic: "a" } })), "-");
+});
+
 Deno.test("amqp-method and amqp-routing-key: the method, the routing key (else the method); '-' for other protocols", () => {
   const method = parseGroupBy("amqp-method").key;
   const rk = parseGroupBy("amqp-routing-key").key;

@@ -1,6 +1,6 @@
 /**
  * Real servers for the end-to-end tests of the non-HTTP protocols (Redis,
- * MariaDB, dnsmasq, mosquitto, memcached, RabbitMQ), each on a loopback port of its own with its data in a
+ * MariaDB, dnsmasq, mosquitto, memcached, nats-server, RabbitMQ), each on a loopback port of its own with its data in a
  * new temp dir, plus small helpers to run clients and sort records.
  *
  * @module
@@ -165,6 +165,22 @@ export async function startRabbitmq(): Promise<Server> {
     }
   }
   return { pid: broker.pid, port, dir, stop };
+}
+
+/**
+ * Starts nats-server on a free loopback port, its pid file in a new temp
+ * dir (it keeps no other state); `extra` are more options (`--user`, `--pass`).
+ */
+export async function startNats(extra: string[] = []): Promise<Server> {
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-nats-" });
+  const port = freePort();
+  const args = ["-a", "127.0.0.1", "-p", String(port), "-P", `${dir}/nats.pid`, ...extra];
+  try {
+    return owning(await startProcess("nats-server", args, port, dir), dir);
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
 }
 
 /**

@@ -4,8 +4,8 @@
  * of this process and to a real redis-server, at the same time as real
  * HTTP (nginx, curl) and Redis (redis-cli) traffic. l7trace must keep
  * running, invent no pair for the garbage, and report the real traffic
- * exactly. And MQTT (mosquitto) is not taken for another protocol, nor
- * other traffic or MQTT-shaped garbage for MQTT; the same for AMQP (RabbitMQ).
+ * exactly. And MQTT (mosquitto), memcached, NATS (nats-server) and AMQP (RabbitMQ)
+ * are not taken for another protocol, nor other traffic or look-alike garbage for them.
  */
 import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
@@ -17,6 +17,7 @@ import {
   runClient,
   startMemcached,
   startMosquitto,
+  startNats,
   startRabbitmq,
   startRedis,
   stopAll,
@@ -571,5 +572,119 @@ Deno.test("AMQP is taken for nothing else, and nothing else (AMQP-shaped garbage
     sink.close();
     await sink.done;
     await stopAll(broker, redis);
+  }
+});
+
+const NATS_CLIENT = new URL("./clients/nats_client.py", import.meta.url).pathname;
+
+Deno.test("NATS is taken for nothing else, and nothing else (NATS-shaped garbage, HTTP CONNECT, inline PING) for NATS", async () => {
+  let nginx: Server | undefined;
+  let redis: Server | undefined;
+  let mc: Server | undefined;
+  let nats: Server | undefined;
+  const sink = garbageListener("discard", 6);
+  try {
+    nginx = await startNginx(`location /n/ { return 200 "$uri"; }`);
+    redis = await startRedis();
+    mc = await startMemcached();
+    nats = await startNats();
+    const tracer = await startTracer();
+    const natsRun = runClient("python3", [NATS_CLIENT, "pedantic", "127.0.0.1", String(nats.port)]);
+    const mcRun = runClient("python3", [MEMCACHED_CLIENT, "text", "127.0.0.1", String(mc.port)]);
+    const redisRun = runClient("redis-cli", ["-p", String(redis.port), "SET", "nk", "nv"]);
+    const curlRun = runClient("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${nginx.port}/n/1`]);
+    // HTTP's CONNECT method (nginx refuses it) and Redis's inline PING, whole syscalls of their own.
+    const httpConnect = sendGarbage(nginx.port, [
+      enc("CONNECT example.test:443 HTTP/1.1\r\nHost: example.test\r\n\r\n"),
+    ], 1);
+    const inlinePing = sendGarbage(redis.port, [enc("PING\r\n")], 1);
+    // NATS lines without their rule's shape, and NATS operations mid-stream, to a listener that answers nothing.
+    const random = prng(61);
+    const natsLike = [
+      [concat(enc("INFO {"), random(100))],
+      [concat(enc("CONNECT {"), random(100))],
+      [enc("CONNECT {x")],
+      [enc("INFO{}\r\n" + "x".repeat(40))],
+      [enc('info {"server_id":"x"}\r\n')],
+      [enc("PUB a.b 1\r\nx\r\n")],
+      [enc("MSG a.b 1 1\r\nx\r\n")],
+      [enc("SUB a.> 1\r\n")],
+      [enc("PING\r\n"), enc("PONG\r\n")],
+    ].map((chunks) => sendGarbage(sink.port, chunks));
+    // Other protocols' first messages to nats-server: its INFO came first, so these are NATS connections
+    // whose client bytes parse as nothing (and nats-server answers -ERR and closes).
+    const toNats = [
+      enc("GET /x HTTP/1.1\r\nHost: n\r\n\r\n"),
+      enc("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"),
+      enc("get k\r\n"),
+    ].map((b) => sendGarbage(nats!.port, [b], 1));
+    const [natsRan, mcRan, redisCli, curl, connectPort, pingPort, likePorts, foreignPorts] = await Promise.all([
+      natsRun,
+      mcRun,
+      redisRun,
+      curlRun,
+      httpConnect,
+      inlinePing,
+      Promise.all(natsLike),
+      Promise.all(toNats),
+    ]);
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+    for (const r of [natsRan, mcRan, redisCli, curl]) assert.equal(r.code, 0, r.stderr);
+
+    // NATS: the pedantic session's 5 records (INFO included; a PING the server may send aside) on each side, all NATS.
+    const natsClient = recordsOf(records, natsRan.pid, "client");
+    const fromServer = (r: L7Record) => {
+      const q = r.req as { op?: string; sender?: string };
+      return q.op === "PING" && q.sender === "server";
+    };
+    const own = natsClient.filter((r) => !fromServer(r));
+    assert.equal(own.length, 5, JSON.stringify(natsClient));
+    assert.deepEqual(natsClient.map((r) => r.protocol), Array(natsClient.length).fill("nats"));
+    const natsPort = natsClient[0]!.local_port;
+    const natsServer = recordsOf(records, nats.pid, "server").filter((r) => r.remote_port === natsPort);
+    assert.deepEqual(
+      natsServer.map((r) => [r.protocol, r.req, r.resp, r.req_bytes, r.resp_bytes]),
+      natsClient.map((r) => [r.protocol, r.req, r.resp, r.req_bytes, r.resp_bytes]),
+    );
+    // Nothing else is NATS, from any process: not the HTTP CONNECT, not the inline PING, not the look-alikes.
+    const natsPids = [natsRan.pid, nats.pid];
+    const foreign = new Set(foreignPorts);
+    const strays = records.filter((r) =>
+      r.protocol === "nats" && !natsPids.includes(r.pid) && !(r.pid === Deno.pid && foreign.has(r.local_port))
+    );
+    assert.deepEqual(strays, []);
+    // The other protocols stay themselves.
+    const mcRecs = recordsOf(records, mcRan.pid, "client");
+    assert.equal(mcRecs.length, 26);
+    assert.ok(mcRecs.every((r) => r.protocol === "memcached"));
+    const redisRecs = [...recordsOf(records, redisCli.pid, "client"), ...recordsOf(records, redis.pid, "server")];
+    const ping = redisRecs.filter((r) => r.remote_port === pingPort);
+    assert.deepEqual(ping.map((r) => [r.protocol, (r.req as RedisRequest).command, r.resp]), [
+      ["redis", "PING", { type: "string", value: "PONG" }],
+    ]);
+    assert.deepEqual(redisRecs.filter((r) => r.remote_port !== pingPort).map((r) => [r.protocol, r.resp]), [
+      ["redis", { type: "string", value: "OK" }],
+      ["redis", { type: "string", value: "OK" }],
+    ]);
+    const connect = records.filter((r) => r.pid === nginx!.pid && r.remote_port === connectPort);
+    assert.deepEqual(connect.map((r) => [r.protocol, req(r).method, resp(r)?.status]), [["http", "CONNECT", 400]]);
+    const httpRecs = [...recordsOf(records, curl.pid, "client"), ...recordsOf(records, nginx.pid, "server")]
+      .filter((r) => r.remote_port !== connectPort);
+    assert.deepEqual(httpRecs.map((r) => [r.protocol, req(r).path]), [["http", "/n/1"], ["http", "/n/1"]]);
+    // The look-alikes reached no parser as NATS; the foreign first messages to nats-server
+    // are NATS connections (its INFO), where they invent no answered record.
+    const like = new Set(likePorts);
+    assert.deepEqual(
+      records.filter((r) => like.has(r.local_port) || like.has(r.remote_port)).filter((r) => r.protocol === "nats"),
+      [],
+    );
+    const onForeign = records.filter((r) => r.pid === nats!.pid && foreign.has(r.remote_port));
+    assert.ok(onForeign.length >= 3, JSON.stringify(onForeign));
+    assert.deepEqual(onForeign.filter((r) => r.protocol !== "nats" || r.resp !== null), []);
+  } finally {
+    sink.close();
+    await sink.done;
+    await stopAll(nginx, redis, mc, nats);
   }
 });

@@ -1,8 +1,8 @@
 /**
  * `l7trace stat` end to end (root): per-group counts of real traffic (curl
  * to nginx grouped by templated path, redis-benchmark grouped by command,
- * mosquitto_pub to mosquitto grouped by MQTT topic, pika to RabbitMQ grouped
- * by AMQP method)
+ * mosquitto_pub to mosquitto grouped by MQTT topic, raw NATS clients to
+ * nats-server grouped by subject, pika to RabbitMQ grouped by AMQP method)
  * must be exact, and a latency filter that excludes everything leaves no
  * group.
  *
@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import type { StatDocument } from "../../lib/stat/render.ts";
 import { run, type Server, startNginx } from "./harness.ts";
-import { type Ran, startMemcached, startMosquitto, startRabbitmq, startRedis, stopAll } from "./daemons.ts";
+import { type Ran, startMemcached, startMosquitto, startNats, startRabbitmq, startRedis, stopAll } from "./daemons.ts";
 import { sessionRecords } from "../../lib/protocols/amqp/testdata/session.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -431,5 +431,42 @@ Deno.test("stat amqp --group-by amqp-method --side server: the pika session's me
   } finally {
     await client?.kill();
     await stopAll(broker);
+  }
+});
+
+Deno.test("stat nats --group-by nats-subject --side server: -ERR answers are errors, lone -ERRs and INFOs unanswered", async () => {
+  let server: Server | undefined;
+  let clients: Gated[] = [];
+  try {
+    server = await startNats();
+    const client = new URL("./clients/nats_client.py", import.meta.url).pathname;
+    const session = (name: string) => gated("python3", [client, name, "127.0.0.1", String(server!.port)]);
+    clients = [session("pedantic"), session("pedantic"), session("quiet-err")];
+    const stat = await startStat([
+      "nats",
+      "--group-by",
+      "nats-subject",
+      "--side",
+      "server",
+      "--local-ports",
+      String(server.port),
+    ]);
+    await runAll(clients);
+    const { docs, stderr, code } = await stat.done;
+    assert.equal(code, 0, stderr);
+    assert.equal(docs.length, 1);
+    const rows = docs[0]!.groups.map((g) => [g.key.nats_subject, g.count, g.errors, g.no_response]);
+    // Verbose sessions: the refused PUB and SUB are errors; the quiet one's PUB waits for nothing, its -ERR stands alone.
+    assert.deepEqual(rows.sort(), [
+      ["-ERR", 1, 0, 1],
+      ["CONNECT", 3, 0, 1],
+      ["INFO", 3, 0, 3],
+      ["PING", 3, 0, 0],
+      ["e2e.*", 3, 2, 1],
+      ["e2e..bad", 2, 2, 0],
+    ]);
+  } finally {
+    for (const c of clients) await c.kill();
+    await stopAll(server);
   }
 });

@@ -144,6 +144,14 @@ export const SEEDS: Record<string, [Uint8Array, Uint8Array][]> = {
       ),
     ],
   ],
+  // CONNECT verbose / +OK, PUB with reply-to / +OK, SUB / +OK, PING / PONG, HPUB / -ERR and its +OK.
+  nats: [
+    [enc.encode('CONNECT {"verbose":true,"user":"u","pass":"p"}\r\n'), enc.encode("+OK\r\n")],
+    [enc.encode("PUB a.b _INBOX.1 5\r\nhello\r\n"), enc.encode("+OK\r\n")],
+    [enc.encode("SUB a.> q 1\r\n"), enc.encode("+OK\r\n")],
+    [enc.encode("PING\r\n"), enc.encode("PONG\r\n")],
+    [enc.encode("HPUB a 12 14\r\nNATS/1.0\r\n\r\nhi\r\n"), enc.encode("-ERR 'Invalid Publish Subject'\r\n+OK\r\n")],
+  ],
   dns: [dnsPair(0x1234, "example.test", [10, 1, 2, 3]), dnsPair(0x0001, "a.b.c", [127, 0, 0, 1])],
   memcached: [
     [enc.encode("set k 0 0 5\r\nvalue\r\n"), enc.encode("STORED\r\n")],

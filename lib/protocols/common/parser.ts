@@ -66,6 +66,15 @@ export interface Parser<S> {
   /** The record's `protocol` field, e.g. `"http"`. */
   readonly protocol: string;
 
+  /**
+   * The server speaks first and its greeting is worth a record (NATS's
+   * INFO). On a connection the kernel saw open (not mid-stream) and
+   * announced at its first byte in both directions, the tracker parses both
+   * streams from that byte, instead of waiting, desynced, for the client's
+   * first request (and dropping what the server sent before it).
+   */
+  readonly serverSpeaksFirst?: boolean;
+
   /** Per-connection state: queues of parsed frames, frames in progress. */
   createState(options: ParserOptions): S;
 

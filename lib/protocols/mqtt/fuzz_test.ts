@@ -1,45 +1,18 @@
 import assert from "node:assert/strict";
-import { type Exchange, Stream } from "../common/parser.ts";
+import { Stream } from "../common/parser.ts";
+import { driveParser } from "../common/fuzz_drive.ts";
 import { mqttParser as p } from "./mod.ts";
 import { MAX_INFLIGHT, MAX_QUEUED, type MqttState } from "./state.ts";
 import { load, packet, rng, str } from "./testdata.ts";
 import * as F from "./testdata/captured.ts";
 
 /** Drive every entry point with `buf` cut at random places, as the tracker would. */
-function drive(st: MqttState, rand: () => number, stream: Stream, buf: Uint8Array) {
-  const out: Exchange[] = [];
-  let held = new Uint8Array(0);
-  for (let i = 0; i < buf.length;) {
-    const n = 1 + Math.floor(rand() * 64);
-    const piece = buf.subarray(i, i + n);
-    i += n;
-    const b = new Uint8Array(held.length + piece.length);
-    b.set(held);
-    b.set(piece, held.length);
-    held = b;
-    const start = held.length;
-    for (let guard = 0; held.length > 0; guard++) {
-      assert.ok(guard <= start, "progress");
-      const r = p.parseFrame(st, stream, held, i, i);
-      assert.ok(Number.isInteger(r) && r >= -1 && r <= held.length, `${r}`);
-      if (r === 0) break;
-      if (r > 0) {
-        held = held.subarray(r);
-        continue;
-      }
-      p.reset(st);
-      const at = p.findBoundary(st, stream, held, 1);
-      assert.ok(at === -1 || (at >= 1 && at < held.length));
-      held = at < 0 ? new Uint8Array(0) : held.subarray(at);
-    }
-    if (rand() < 0.05) p.skip(st, stream, Math.floor(rand() * 100), i);
-    p.match(st, out, rand() < 0.02);
+function drive(st: MqttState, rand: () => number, stream: Stream, buf: Uint8Array): void {
+  driveParser(p, st, rand, stream, buf, (st) => {
     assert.ok(st.inflight[0].size <= MAX_INFLIGHT && st.inflight[1].size <= MAX_INFLIGHT);
     assert.ok(st.connects.length <= MAX_QUEUED && st.pings.length <= MAX_QUEUED);
     for (const part of st.partial) assert.ok(!part || part.preview.length <= st.maxBodyBytes);
-  }
-  for (const x of out) assert.equal(typeof p.summarize(x.req, x.resp), "string");
-  JSON.stringify(out);
+  });
 }
 
 const TOKENS = [

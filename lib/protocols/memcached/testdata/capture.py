@@ -11,72 +11,21 @@ every client connection, in arrival order, as hex. Run as root:
 python3 capture.py (needs memcached and libmemcached-tools); then `deno fmt`.
 """
 
-import base64
-import gzip
 import os
 import random
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "captured.ts")
+
+sys.path.insert(0, os.path.join(HERE, "..", "..", "common", "testdata"))
+from relay import Relay, encode  # noqa: E402  (shared with the other protocols)
 CLIENT = os.path.join(HERE, "../../../../tests/e2e/clients/memcached_client.py")
-
-
-class Relay:
-    """Accepts clients on `port`, forwards to memcached, logs each chunk."""
-
-    def __init__(self, port, target):
-        self.port, self.target = port, target
-        self.conns = []  # one list of (direction, bytes) per client
-        self.lock = threading.Lock()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen(64)
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            s = socket.create_connection(("127.0.0.1", self.target))
-            log = []
-            with self.lock:
-                self.conns.append(log)
-            for src, dst, d in ((c, s, 0), (s, c, 1)):
-                threading.Thread(
-                    target=self.pump, args=(src, dst, d, log), daemon=True
-                ).start()
-
-    def pump(self, src, dst, d, log):
-        while True:
-            try:
-                b = src.recv(65536)
-            except OSError:
-                b = b""
-            if not b:
-                for x in (src, dst):
-                    try:
-                        x.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-                return
-            with self.lock:
-                log.append((d, b))
-            dst.sendall(b)
-
-    def take(self):
-        time.sleep(0.3)
-        with self.lock:
-            out, self.conns = self.conns, []
-        return out
 
 
 def tool(name, port, *args):
@@ -133,13 +82,6 @@ def main():
             os.remove(os.path.join(tmp, n))
         os.rmdir(tmp)
     write(got)
-
-
-def encode(b):
-    """Hex, or for long chunks "gz:" and the base64 of their gzip."""
-    if len(b) <= 2048:
-        return b.hex()
-    return "gz:" + base64.b64encode(gzip.compress(b, 9, mtime=0)).decode()
 
 
 def write(got):
