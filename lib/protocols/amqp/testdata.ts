@@ -8,6 +8,8 @@ import { type Exchange, Stream } from "../common/parser.ts";
 import { amqpParser } from "./mod.ts";
 import type { AmqpState } from "./state.ts";
 import type { Chunk } from "./testdata/captured.ts";
+import { chunkBytes } from "../common/testdata.ts";
+export { chunkBytes, rng } from "../common/testdata.ts";
 
 const enc = new TextEncoder();
 
@@ -64,26 +66,6 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   let o = 0;
   for (const p of parts) out.set(p, o), o += p.length;
   return out;
-}
-
-/** Deterministic PRNG (mulberry32) returning floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The bytes of one captured chunk (hex, or "gz:" + base64 of gzip). */
-export async function chunkBytes(s: string): Promise<Uint8Array> {
-  if (!s.startsWith("gz:")) return Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
-  const gz = Uint8Array.from(atob(s.slice(3)), (c) => c.charCodeAt(0));
-  const stream = new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /** A captured connection's reads: stream and bytes. */

@@ -10,8 +10,6 @@ Run as root: /usr/bin/python3 capture.py (needs rabbitmq-server and
 python3-pika); then `deno fmt`.
 """
 
-import base64
-import gzip
 import os
 import random
 import shutil
@@ -19,66 +17,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "captured.ts")
+
+sys.path.insert(0, os.path.join(HERE, "..", "..", "common", "testdata"))
+from relay import Relay, encode  # noqa: E402  (shared with the other protocols)
 # The script itself: /usr/sbin/rabbitmq-server would switch to the rabbitmq user and drop the environment.
 SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
 CLIENT = os.path.join(HERE, "../../../../tests/e2e/clients/amqp_client.py")
-
-
-class Relay:
-    """Accepts clients on `port`, forwards to the broker, logs each chunk."""
-
-    def __init__(self, port, target):
-        self.port, self.target = port, target
-        self.conns = []  # one list of (direction, bytes) per client
-        self.lock = threading.Lock()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen(64)
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            s = socket.create_connection(("127.0.0.1", self.target))
-            log = []
-            with self.lock:
-                self.conns.append(log)
-            for src, dst, d in ((c, s, 0), (s, c, 1)):
-                threading.Thread(
-                    target=self.pump, args=(src, dst, d, log), daemon=True
-                ).start()
-
-    def pump(self, src, dst, d, log):
-        while True:
-            try:
-                b = src.recv(65536)
-            except OSError:
-                b = b""
-            if not b:
-                for x in (src, dst):
-                    try:
-                        x.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-                return
-            with self.lock:
-                log.append((d, b))
-            dst.sendall(b)
-
-    def take(self):
-        time.sleep(0.5)
-        with self.lock:
-            out, self.conns = self.conns, []
-        return out
 
 
 def wait_port(port, seconds=60):
@@ -143,7 +91,7 @@ def main():
     try:
         srv = start_broker(tmp, port, dist, epmd_port)
         wait_port(port)
-        relay = Relay(relay_port, port)
+        relay = Relay(relay_port, port, settle=0.5)
         got = {}
         subprocess.run([sys.executable, CLIENT, str(relay_port), "big"],
                        check=True, timeout=60)
@@ -159,13 +107,6 @@ def main():
         epmd.wait()
         shutil.rmtree(tmp)
     write(got)
-
-
-def encode(b):
-    """Hex, or for long chunks "gz:" and the base64 of their gzip."""
-    if len(b) <= 2048:
-        return b.hex()
-    return "gz:" + base64.b64encode(gzip.compress(b, 9, mtime=0)).decode()
 
 
 def write(got):
