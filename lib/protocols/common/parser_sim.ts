@@ -112,3 +112,65 @@ export class ParserSim<S> {
     while (reads.length > 0 && reads[0]!.end <= 0) reads.shift();
   }
 }
+
+/**
+ * A stricter tracker in small, for protocols that never resync inside a
+ * connection: keep each stream's unconsumed bytes, call parseFrame until it
+ * returns 0, drop consumed bytes (overwriting them, so a parser that kept
+ * views into them is caught), and match after every read. After -1 both
+ * streams are dropped and the parser reset; `invalid` counts them.
+ */
+export class FrameSim<S> {
+  /** The parser state under test. */
+  readonly state: S;
+  /** Exchanges matched so far. */
+  readonly out: Exchange[] = [];
+  /** Number of -1 results seen. */
+  invalid = 0;
+  readonly #parser: Parser<S>;
+  #bufs: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+
+  constructor(parser: Parser<S>, maxBodyBytes = 1024) {
+    this.#parser = parser;
+    this.state = parser.createState({ maxBodyBytes, datagram: false });
+  }
+
+  /** One read of `data` on `stream` at time `ts`. */
+  push(stream: Stream, data: Uint8Array, ts: number): void {
+    const held = this.#bufs[stream]!;
+    let b = new Uint8Array(held.length + data.length);
+    b.set(held);
+    b.set(data, held.length);
+    for (;;) {
+      if (b.length === 0) break;
+      const n = this.#parser.parseFrame(this.state, stream, b, ts, ts);
+      if (n === 0) break;
+      if (n < 0) {
+        this.invalid++;
+        this.#parser.reset(this.state);
+        this.#bufs = [new Uint8Array(0), new Uint8Array(0)];
+        b = new Uint8Array(0);
+        break;
+      }
+      b.fill(0xee, 0, n); // consumed bytes must not be referenced
+      b = b.slice(n);
+    }
+    this.#bufs[stream] = b;
+    this.#parser.match(this.state, this.out, false);
+  }
+
+  /** A gap of `len` bytes on `stream`. */
+  gap(stream: Stream, len: number, ts: number): void {
+    if (!this.#parser.skip(this.state, stream, len, ts)) {
+      this.#parser.reset(this.state);
+      this.#bufs = [new Uint8Array(0), new Uint8Array(0)];
+    }
+    this.#parser.match(this.state, this.out, false);
+  }
+
+  /** The connection closed. */
+  close(ts: number): void {
+    this.#parser.finish(this.state, ts);
+    this.#parser.match(this.state, this.out, true);
+  }
+}

@@ -10,6 +10,7 @@ import type { MqttState } from "./state.ts";
 import type { Chunk } from "./testdata/captured.ts";
 import type { MqttRequest, MqttResponse } from "./types.ts";
 import { chunkBytes } from "../common/testdata.ts";
+import { FrameSim } from "../common/parser_sim.ts";
 export { chunkBytes, rng } from "../common/testdata.ts";
 
 /** A Variable Byte Integer. */
@@ -50,57 +51,10 @@ export async function load(conn: readonly Chunk[]): Promise<[Stream, Uint8Array]
   return out;
 }
 
-/**
- * What the connection tracker does, in small: keep each stream's
- * unconsumed bytes, call parseFrame until it returns 0, drop consumed bytes
- * (overwriting them, so a parser that kept views into them is caught), and
- * match after every read. After -1 both streams are dropped and the parser
- * reset; `invalid` counts them.
- */
-export class Sim {
-  readonly state: MqttState;
-  readonly out: Exchange[] = [];
-  invalid = 0;
-  #bufs: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
-
+/** The strict tracker in small over this protocol's parser: see {@linkcode FrameSim}. */
+export class Sim extends FrameSim<MqttState> {
   constructor(maxBodyBytes = 1024) {
-    this.state = mqttParser.createState({ maxBodyBytes, datagram: false });
-  }
-
-  /** One read of `data` on `stream` at time `ts`. */
-  push(stream: Stream, data: Uint8Array, ts: number): void {
-    let b = concat(this.#bufs[stream]!, data);
-    for (;;) {
-      if (b.length === 0) break;
-      const n = mqttParser.parseFrame(this.state, stream, b, ts, ts);
-      if (n === 0) break;
-      if (n < 0) {
-        this.invalid++;
-        mqttParser.reset(this.state);
-        this.#bufs = [new Uint8Array(0), new Uint8Array(0)];
-        b = new Uint8Array(0);
-        break;
-      }
-      b.fill(0xee, 0, n); // consumed bytes must not be referenced
-      b = b.slice(n);
-    }
-    this.#bufs[stream] = b;
-    mqttParser.match(this.state, this.out, false);
-  }
-
-  /** A gap of `len` bytes on `stream`. */
-  gap(stream: Stream, len: number, ts: number): void {
-    if (!mqttParser.skip(this.state, stream, len, ts)) {
-      mqttParser.reset(this.state);
-      this.#bufs = [new Uint8Array(0), new Uint8Array(0)];
-    }
-    mqttParser.match(this.state, this.out, false);
-  }
-
-  /** The connection closed. */
-  close(ts: number): void {
-    mqttParser.finish(this.state, ts);
-    mqttParser.match(this.state, this.out, true);
+    super(mqttParser, maxBodyBytes);
   }
 }
 
