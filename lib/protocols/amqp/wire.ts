@@ -23,7 +23,6 @@ export const FRAME_END = 0xce;
 export const PROTOCOL_MAGIC = [0x41, 0x4d, 0x51, 0x50] as const;
 
 const utf8 = new TextDecoder();
-const utf8Strict = new TextDecoder("utf-8", { fatal: true });
 
 /** Big-endian u32 at `at` (the caller checked the bounds). */
 export function u32(b: Uint8Array, at: number): number {
@@ -241,35 +240,4 @@ function fixedValue(t: Reader, type: string): FieldValue | undefined {
   }
 }
 
-/**
- * The text of payload bytes when they are valid UTF-8 without control
- * characters (tab, CR and LF allowed), or null. `cut` says the bytes end
- * where the payload was truncated, so a character split there is dropped.
- */
-export function printableText(b: Uint8Array, cut: boolean): string | null {
-  let end = b.length;
-  if (cut) {
-    let i = end - 1;
-    while (i >= 0 && end - i <= 3 && (b[i]! & 0xc0) === 0x80) i--;
-    if (i >= 0 && b[i]! >= 0xc0) {
-      const need = b[i]! >= 0xf0 ? 4 : b[i]! >= 0xe0 ? 3 : 2;
-      if (end - i < need) end = i;
-    }
-  }
-  for (let i = 0; i < end; i++) {
-    const c = b[i]!;
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return null;
-  }
-  try {
-    return utf8Strict.decode(b.subarray(0, end));
-  } catch {
-    return null;
-  }
-}
-
-/** Lower-case hex of `b`. */
-export function hex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? "0" : "") + b[i]!.toString(16);
-  return s;
-}
+export { hex, printableText } from "../common/payload.ts";

@@ -5,7 +5,6 @@
  * @module
  */
 
-const utf8Strict = new TextDecoder("utf-8", { fatal: true });
 const utf8 = new TextDecoder("utf-8");
 
 /** Whether b[at..at+word.length) spells `word` (upper-case ASCII) in any case. */
@@ -43,37 +42,4 @@ export function text(b: Uint8Array, from: number, to: number): string {
   return utf8.decode(b.subarray(from, to));
 }
 
-/**
- * `b` as text when it is printable UTF-8 (tabs and line ends allowed),
- * else null. With `cut`, a multi-byte character split by the cut is dropped.
- */
-export function printableText(b: Uint8Array, cut: boolean): string | null {
-  let end = b.length;
-  if (cut) {
-    let i = end - 1, k = 0;
-    while (i >= 0 && k < 3 && (b[i]! & 0xc0) === 0x80) i--, k++;
-    if (i >= 0 && b[i]! >= 0xc0) {
-      const need = b[i]! >= 0xf0 ? 4 : b[i]! >= 0xe0 ? 3 : 2;
-      if (end - i < need) end = i;
-    }
-  }
-  let ascii = true;
-  for (let i = 0; i < end; i++) {
-    const c = b[i]!;
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return null;
-    if (c >= 0x80) ascii = false;
-  }
-  if (ascii && end <= 256) return String.fromCharCode.apply(null, b.subarray(0, end) as unknown as number[]);
-  try {
-    return utf8Strict.decode(b.subarray(0, end));
-  } catch {
-    return null;
-  }
-}
-
-/** Lower-case hex of `b`. */
-export function hex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? "0" : "") + b[i]!.toString(16);
-  return s;
-}
+export { hex, printableText } from "../common/payload.ts";
