@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { type Exchange, Stream } from "../common/parser.ts";
+import type { Exchange } from "../common/parser.ts";
 import { amqpParser } from "./mod.ts";
 import type { AmqpState } from "./state.ts";
 import type { Chunk } from "./testdata/captured.ts";
-import { chunkBytes } from "../common/testdata.ts";
+import { load } from "../common/testdata.ts";
 import { FrameSim } from "../common/parser_sim.ts";
-export { chunkBytes, rng } from "../common/testdata.ts";
+export { chunkBytes, concat, load, rng } from "../common/testdata.ts";
 
 const enc = new TextEncoder();
 
@@ -60,21 +60,6 @@ export function body(channel: number, data: string | Uint8Array): Uint8Array {
 
 /** The client's protocol header. */
 export const PROTOCOL_HEADER = Uint8Array.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
-
-/** Concatenation of byte arrays. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) out.set(p, o), o += p.length;
-  return out;
-}
-
-/** A captured connection's reads: stream and bytes. */
-export async function load(conn: readonly Chunk[]): Promise<[Stream, Uint8Array][]> {
-  const out: [Stream, Uint8Array][] = [];
-  for (const [d, h] of conn) out.push([d === 0 ? Stream.Request : Stream.Response, await chunkBytes(h)]);
-  return out;
-}
 
 /** The strict tracker in small over this protocol's parser: see {@linkcode FrameSim}. */
 export class Sim extends FrameSim<AmqpState> {

@@ -38,3 +38,18 @@ export async function loadTimed(conn: readonly Chunk[]): Promise<[Stream, Uint8A
   }
   return out;
 }
+
+/** A captured connection's reads: stream and bytes. */
+export async function load(conn: readonly Chunk[]): Promise<[Stream, Uint8Array][]> {
+  const out: [Stream, Uint8Array][] = [];
+  for (const [d, h] of conn) out.push([d === 0 ? Stream.Request : Stream.Response, await chunkBytes(h)]);
+  return out;
+}
+
+/** Concatenation of byte arrays. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) out.set(p, o), o += p.length;
+  return out;
+}

@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { type Exchange, Stream } from "../common/parser.ts";
+import type { Exchange } from "../common/parser.ts";
 import { mqttParser } from "./mod.ts";
 import type { MqttState } from "./state.ts";
 import type { Chunk } from "./testdata/captured.ts";
 import type { MqttRequest, MqttResponse } from "./types.ts";
-import { chunkBytes } from "../common/testdata.ts";
+import { load } from "../common/testdata.ts";
 import { FrameSim } from "../common/parser_sim.ts";
-export { chunkBytes, rng } from "../common/testdata.ts";
+export { chunkBytes, concat, load, rng } from "../common/testdata.ts";
 
 /** A Variable Byte Integer. */
 export function varint(n: number): number[] {
@@ -34,21 +34,6 @@ export function str(s: string): number[] {
 export function packet(first: number, ...body: (number | number[])[]): Uint8Array {
   const flat = body.flat();
   return Uint8Array.from([first, ...varint(flat.length), ...flat]);
-}
-
-/** Concatenation of byte arrays. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) out.set(p, o), o += p.length;
-  return out;
-}
-
-/** A captured connection's reads: stream and bytes. */
-export async function load(conn: readonly Chunk[]): Promise<[Stream, Uint8Array][]> {
-  const out: [Stream, Uint8Array][] = [];
-  for (const [d, h] of conn) out.push([d === 0 ? Stream.Request : Stream.Response, await chunkBytes(h)]);
-  return out;
 }
 
 /** The strict tracker in small over this protocol's parser: see {@linkcode FrameSim}. */
