@@ -107,6 +107,22 @@ export async function startMosquitto(): Promise<Server> {
  * beam.smp's. stop() sends it SIGTERM (a clean shutdown), then stops the
  * epmd. The guest user may log in from loopback.
  */
+/** Whether a broker on `port` answers the AMQP 0-9-1 protocol header with a method frame. */
+async function answersAmqp(port: number): Promise<boolean> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode("AMQP\x00\x00\x09\x01"));
+    const first = new Uint8Array(1);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), 2000));
+    const n = await Promise.race([conn.read(first), timeout]).finally(() => clearTimeout(timer));
+    // Frame type 1: a method frame, the broker's Connection.Start.
+    return n === 1 && first[0] === 1;
+  } finally {
+    conn.close();
+  }
+}
+
 export async function startRabbitmq(): Promise<Server> {
   const dir = await Deno.makeTempDir({ prefix: "l7trace-rabbitmq-" });
   const [port, dist, epmdPort] = [freePort(), freePort(), freePort()];
@@ -149,11 +165,13 @@ export async function startRabbitmq(): Promise<Server> {
     await kill(epmd);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
-  // Booting the Erlang VM and the broker takes seconds, more on a busy machine.
+  // Booting the Erlang VM and the broker takes seconds, more on a busy machine. The
+  // port opens before the broker answers (a client then meets EOF): ready is when a
+  // protocol header gets a Connection.Start back.
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      if (!await answersAmqp(port)) throw new Error("no Connection.Start yet");
       break;
     } catch {
       if (Date.now() > deadline) {
