@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseBytes, parseCommandLine, type WatchOptions } from "./args.ts";
+import { defaultWorkers, parseBytes, parseCommandLine, type WatchOptions } from "./args.ts";
 import { CliError } from "./errors.ts";
 
 function usage(args: string[]): string {
@@ -17,7 +17,7 @@ function usage(args: string[]): string {
 const DEFAULT_OPTIONS: WatchOptions = {
   output: "table",
   durationSec: null,
-  workers: 2,
+  workers: 1,
   maxBodyBytes: 1024,
   maxCaptureBytes: 256 * 1024,
   ringBytes: 8 * 1024 * 1024,
@@ -211,4 +211,23 @@ Deno.test("parseCommandLine reads grpc as http2 calls that are gRPC", () => {
   const stat = parseCommandLine(["stat", "grpc"], 2);
   assert.ok(stat.command === "watch" && stat.options.stat !== null && stat.options.protocol === "http2");
   assert.match(usage(["watch", "http2", "--grpc-only", "maybe"]), /--grpc-only: 'maybe' \(use true\)/);
+});
+
+Deno.test("workers default to one per 4 CPUs, at least 1, at most 64", () => {
+  assert.deepEqual([1, 2, 4, 5, 8, 9, 16, 64, 255, 256, 1024].map(defaultWorkers), [
+    1,
+    1,
+    1,
+    2,
+    2,
+    3,
+    4,
+    16,
+    64,
+    64,
+    64,
+  ]);
+  const options = (cpus: number) => (parseCommandLine(["watch"], cpus) as { options: WatchOptions }).options;
+  assert.equal(options(12).workers, 3);
+  assert.equal((parseCommandLine(["watch", "--workers", "5"], 2) as { options: WatchOptions }).options.workers, 5);
 });

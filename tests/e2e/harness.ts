@@ -17,10 +17,15 @@ export interface Tracer {
   stop(): Promise<{ records: L7Record[]; stderr: string; code: number }>;
 }
 
-/** Starts `l7trace watch --json <args>` and waits for its ready line. */
+/**
+ * Starts `l7trace watch --json <args>` and waits for its ready line. Unless
+ * `args` name a worker count, two workers: the default on a small machine
+ * is one, and the suite must also cover connections sharded across rings.
+ */
 export async function startTracer(args: string[] = []): Promise<Tracer> {
+  const workers = args.includes("--workers") ? [] : ["--workers", "2"];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${ROOT}main.ts`, "watch", "--json", ...args],
+    args: ["run", "--allow-all", `${ROOT}main.ts`, "watch", "--json", ...workers, ...args],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
