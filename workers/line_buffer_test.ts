@@ -48,12 +48,12 @@ Deno.test("LineBuffer: recycled buffers are reused, a bounded number of them, fu
   const c = buf.take();
   assert.ok(c.buffer === a.buffer, "then to the recycled one");
   assert.equal(new TextDecoder().decode(c), "three\n");
-  buf.recycle(new ArrayBuffer(8));
+  buf.recycle(new SharedArrayBuffer(8));
   buf.push("four\n");
   buf.take();
   buf.push("five\n");
   assert.equal(buf.take().buffer.byteLength, 32, "a buffer of another size is not reused");
-  const given = Array.from({ length: 10 }, () => new ArrayBuffer(32));
+  const given = Array.from({ length: 10 }, () => new SharedArrayBuffer(32));
   for (const b of given) buf.recycle(b);
   let reused = 0;
   for (let i = 0; i < 12; i++) {

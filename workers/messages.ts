@@ -49,8 +49,8 @@ export interface StartReplayMessage extends WorkerSettings {
 export interface EventsMessage {
   type: "events";
   batch: number;
-  bytes: ArrayBuffer;
-  length: number;
+  /** Shared, not transferred (see workers/line_buffer.ts); the worker only reads it. */
+  bytes: Uint8Array<SharedArrayBuffer>;
   seqs: Float64Array;
   /** The ring each event was drained from when it was recorded. */
   sources: Uint8Array;
@@ -62,10 +62,10 @@ export interface TickMessage {
   tick: number;
 }
 
-/** Main to worker (live): a RecordsMessage's buffer, written out, for reuse. */
+/** Main to worker: a RecordsMessage's or BatchMessage's buffer, written out, for reuse. */
 export interface RecycleMessage {
   type: "recycle";
-  buffer: ArrayBuffer;
+  buffer: SharedArrayBuffer;
 }
 
 /** Main to worker: drain what is left, report, and stop. */
@@ -73,23 +73,26 @@ export interface StopMessage {
   type: "stop";
 }
 
-/** Worker to main (live): finished records as UTF-8 NDJSON lines (each ends with "\n"); `bytes` is transferred. */
+/**
+ * Worker to main (live): finished records as UTF-8 NDJSON lines (each ends
+ * with "\n"), in a shared buffer the worker leaves alone until "recycle".
+ */
 export interface RecordsMessage {
   type: "records";
-  bytes: Uint8Array;
+  bytes: Uint8Array<SharedArrayBuffer>;
   count: number;
 }
 
 /**
  * Worker to main (replay): the records batch `batch` completed, as UTF-8
- * NDJSON in `chunks` (transferred; `counts[i]` lines each; give them back
- * with "recycle" once written). With more than one worker each line also
+ * NDJSON in `chunks` (shared; `counts[i]` lines each; give them back with
+ * "recycle" once written). With more than one worker each line also
  * has its sort key: the completing event's index and the connection id.
  */
 export interface BatchMessage {
   type: "batch";
   batch: number;
-  chunks: Uint8Array<ArrayBuffer>[];
+  chunks: Uint8Array<SharedArrayBuffer>[];
   counts: number[];
   /** Empty when the replay has a single worker: nothing to merge. */
   seqs: Float64Array;

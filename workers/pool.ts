@@ -14,7 +14,7 @@ export interface PoolHandlers {
    * Live: `count` finished records of a worker, UTF-8 NDJSON. Call
    * `written` once the bytes are no longer needed: the worker reuses them.
    */
-  onRecords(bytes: Uint8Array, count: number, written: () => void): void;
+  onRecords(bytes: Uint8Array<SharedArrayBuffer>, count: number, written: () => void): void;
   /** A worker failed: its shard is lost, the tool must stop non-zero. */
   onError(ring: number, message: string): void;
   /** Live: a process exec'd. */
@@ -23,7 +23,8 @@ export interface PoolHandlers {
 
 /** One worker's share of a replayed block. */
 export interface ReplayPart {
-  bytes: Uint8Array;
+  /** Shared with the worker, which only reads it. */
+  bytes: Uint8Array<SharedArrayBuffer>;
   /** File-wide index of each event. */
   seqs: Float64Array;
   /** Ring each event was drained from when it was recorded. */
@@ -61,8 +62,7 @@ export class WorkerPool {
         switch (msg.type) {
           case "records":
             return handlers.onRecords(msg.bytes, msg.count, () => {
-              const buffer = msg.bytes.buffer as ArrayBuffer;
-              worker.postMessage({ type: "recycle", buffer } satisfies ToWorker, [buffer]);
+              worker.postMessage({ type: "recycle", buffer: msg.bytes.buffer } satisfies ToWorker);
             });
           case "batch":
             return this.#batchReply(ring, msg);
@@ -140,17 +140,8 @@ export class WorkerPool {
     const { promise, resolve } = Promise.withResolvers<ReplayOutput[]>();
     this.#batches.set(batch, { replies: [], resolve });
     parts.forEach((part, i) => {
-      const bytes = part.bytes.buffer as ArrayBuffer;
       this.#workers[i]!.postMessage(
-        {
-          type: "events",
-          batch,
-          bytes,
-          length: part.bytes.length,
-          seqs: part.seqs,
-          sources: part.sources,
-        } satisfies ToWorker,
-        [bytes],
+        { type: "events", batch, bytes: part.bytes, seqs: part.seqs, sources: part.sources } satisfies ToWorker,
       );
     });
     return promise;
@@ -162,9 +153,8 @@ export class WorkerPool {
     entry.replies.push({ ring, msg });
     if (entry.replies.length < this.#workers.length) return;
     this.#batches.delete(msg.batch);
-    const recycle = (ring: number, bytes: Uint8Array<ArrayBuffer>) => () => {
-      const buffer = bytes.buffer;
-      this.#workers[ring]!.postMessage({ type: "recycle", buffer } satisfies ToWorker, [buffer]);
+    const recycle = (ring: number, bytes: Uint8Array<SharedArrayBuffer>) => () => {
+      this.#workers[ring]!.postMessage({ type: "recycle", buffer: bytes.buffer } satisfies ToWorker);
     };
     if (entry.replies.length === 1) {
       const { ring, msg } = entry.replies[0]!;

@@ -5,11 +5,18 @@ import type { BatchMessage } from "./messages.ts";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+function shared(text: string): Uint8Array<SharedArrayBuffer> {
+  const bytes = enc.encode(text);
+  const out = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  out.set(bytes);
+  return out;
+}
+
 function reply(chunks: string[], seqs: number[], connIds: number[]): BatchMessage {
   return {
     type: "batch",
     batch: 0,
-    chunks: chunks.map((c) => enc.encode(c)),
+    chunks: chunks.map(shared),
     counts: chunks.map((c) => c.split("\n").length - 1),
     seqs: Float64Array.from(seqs),
     connIds: Float64Array.from(connIds),

@@ -49,8 +49,8 @@ let sink: RecordSink | null = null;
 /** Live: where posted record bytes come back to once written. */
 let lineBuffer: LineBuffer | null = null;
 
-function post(message: FromWorker, transfer: Transferable[] = []): void {
-  self.postMessage(message, transfer);
+function post(message: FromWorker): void {
+  self.postMessage(message);
 }
 
 function fail(error: unknown): void {
@@ -139,7 +139,7 @@ async function live(start: StartLiveMessage): Promise<void> {
     const count = lines.count;
     if (count === 0) return;
     const bytes = lines.take();
-    post({ type: "records", bytes, count }, [bytes.buffer]);
+    post({ type: "records", bytes, count });
   }
   const onExec = (pid: number) => post({ type: "exec", pid });
   const isAlive = (pid: number, fd: number, connId: number) => shim.l7_conn_alive(pid, fd, BigInt(connId)) === 1;
@@ -201,7 +201,7 @@ class Replay {
   readonly #sink: RecordSink;
   readonly #lines: LineBuffer;
   /** Chunks of this batch's lines that filled up before its end. */
-  #chunks: Uint8Array<ArrayBuffer>[] = [];
+  #chunks: Uint8Array<SharedArrayBuffer>[] = [];
   #counts: number[] = [];
   #seqs: number[] = [];
   #connIds: number[] = [];
@@ -227,7 +227,7 @@ class Replay {
 
   events(msg: EventsMessage): void {
     this.#batchSeqs = msg.seqs;
-    this.#tracker.handleBatch(new Uint8Array(msg.bytes), msg.length, msg.sources);
+    this.#tracker.handleBatch(msg.bytes, msg.bytes.length, msg.sources);
     this.#tracker.sweep();
     this.#takeChunk();
     const chunks = this.#chunks;
@@ -238,7 +238,7 @@ class Replay {
       counts: this.#counts,
       seqs: Float64Array.from(this.#seqs),
       connIds: Float64Array.from(this.#connIds),
-    }, chunks.map((c) => c.buffer));
+    });
     this.#chunks = [];
     this.#counts = [];
     this.#seqs = [];

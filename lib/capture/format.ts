@@ -179,11 +179,12 @@ export class CaptureReader {
   }
 
   /**
-   * The next block: its events (a fresh copy) and the ring they were
-   * drained from; null at a clean end of file. Throws CaptureError at a
-   * damaged block.
+   * The next block: its events (a fresh copy, in shared memory so that a
+   * worker can take it without another) and the ring they were drained
+   * from; null at a clean end of file. Throws CaptureError at a damaged
+   * block.
    */
-  async next(): Promise<{ events: Uint8Array; ring: number } | null> {
+  async next(): Promise<{ events: Uint8Array<SharedArrayBuffer>; ring: number } | null> {
     await this.#fill(BLOCK_HEADER_BYTES);
     if (this.#len === 0) return null;
     const at = this.#offset;
@@ -216,10 +217,8 @@ export class CaptureReader {
         `the file ends inside a block of ${length} bytes (truncated)`,
       );
     }
-    const events = this.#buf.slice(
-      BLOCK_HEADER_BYTES,
-      BLOCK_HEADER_BYTES + length,
-    );
+    const events = new Uint8Array(new SharedArrayBuffer(length));
+    events.set(this.#buf.subarray(BLOCK_HEADER_BYTES, BLOCK_HEADER_BYTES + length));
     if (crc32(events) !== crc) {
       throw new CaptureError(
         this.#path,

@@ -42,11 +42,15 @@ Deno.test("splitBlock gives a single worker the block itself, uncopied and witho
   w.open(c, 1, { role: Role.Client, protocol: 1 });
   w.data(c, 2, Direction.Send, 0, "GET / HTTP/1.1\r\n\r\n");
   w.close(c, 3, 18, 0);
-  const block = w.bytes.slice();
+  const block = new Uint8Array(new SharedArrayBuffer(w.bytes.length));
+  block.set(w.bytes);
   const { parts, count } = splitBlock(block, 2, 1, 500);
   assert.equal(count, 3);
   assert.equal(parts.length, 1);
   assert.equal(parts[0]!.bytes, block, "the same bytes, not a copy");
+  const unshared = splitBlock(w.bytes.slice(), 2, 1, 500).parts[0]!.bytes;
+  assert.ok(unshared.buffer instanceof SharedArrayBuffer, "a worker gets shared memory");
+  assert.deepEqual([...unshared], [...block]);
   assert.deepEqual([...parts[0]!.sources], [2, 2, 2]);
   assert.equal(parts[0]!.seqs.length, 0);
 });
