@@ -11,7 +11,8 @@
  *
  * Prints each section's figures and writes bench/results/<date>.json.
  * L7TRACE_BENCH_QUICK=1 shortens every run; L7TRACE_BENCH_ONLY=<section>
- * runs one section.
+ * runs one section; L7TRACE_BENCH_ARGS="--workers 2" adds options to every
+ * live l7trace.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import { startNginx } from "../tests/e2e/harness.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
 const QUICK = Deno.env.get("L7TRACE_BENCH_QUICK") === "1";
+const EXTRA_ARGS = (Deno.env.get("L7TRACE_BENCH_ARGS") ?? "").split(/\s+/).filter((a) => a !== "");
 const enc = new TextEncoder();
 
 function say(line: string): void {
@@ -92,7 +94,7 @@ async function wrk(
 /** A running l7trace whose CPU time can be read. */
 async function startL7trace(args: string[]) {
   const child = new Deno.Command("deno", {
-    args: ["run", "--allow-all", MAIN, "watch", "--json", ...args],
+    args: ["run", "--allow-all", MAIN, "watch", "--json", ...EXTRA_ARGS, ...args],
     stdout: "null",
     stderr: "piped",
   }).spawn();
@@ -426,7 +428,15 @@ if (import.meta.main) {
   }
   const started = Date.now();
   say("l7trace benchmarks" + (QUICK ? " (quick)" : ""));
-  const results = { date: new Date().toISOString(), machine: machine(), quick: QUICK } as Record<string, unknown>;
+  const results = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    quick: QUICK,
+    l7trace_args: EXTRA_ARGS,
+  } as Record<
+    string,
+    unknown
+  >;
   const sections: Record<string, () => Promise<unknown>> = { pipeline, overhead, loss, memory };
   const only = Deno.env.get("L7TRACE_BENCH_ONLY");
   for (const [name, run] of Object.entries(sections)) {
