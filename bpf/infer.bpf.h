@@ -564,10 +564,8 @@ __noinline int infer_amqp_header(__u32 w0, __u32 w1, __u64 other)
  * as servers and clients write it), in a syscall longer than the peek
  * (real ones are hundreds of bytes). The data path is at the verifier's
  * budget, so the rule is word compares folded into two branches, last in
- * the chain; HTTP leaves "CONNECT {" to it. Mid-stream operations (PUB,
- * MSG, PING) are not inferred from: "PING\r\n" is also Redis's inline
- * PING, and short text lines are too common to tell apart, so connections
- * opened before l7trace are not seen.
+ * the chain; HTTP leaves "CONNECT {" to it. Connections opened before
+ * l7trace: infer_nats_midstream.
  */
 static __always_inline int infer_nats(const __u8 *b, __u64 total, int *is_request)
 {
@@ -582,6 +580,51 @@ static __always_inline int infer_nats(const __u8 *b, __u64 total, int *is_reques
 	return total > INFER_PEEK;
 }
 
+/*
+ * NATS on a connection opened before l7trace: a syscall that starts with
+ * a client's "PUB ", "HPUB ", "SUB " or "UNSUB ", or a server's "MSG " or
+ * "HMSG ", then a subject, and whose peeked bytes are a control line:
+ * printable ASCII up to a CRLF. PING, PONG, +OK and -ERR alone are not
+ * enough ("PING\r\n" is also Redis); a long-lived connection publishes,
+ * subscribes or receives soon enough. Tried only mid-stream, where no
+ * connect-time rule can apply.
+ */
+static __always_inline int infer_nats_midstream(const __u8 *b, __u32 n, __u64 total, int *is_request)
+{
+	__u32 w0 = be32(b);
+	__u32 at;
+
+	if (w0 == 0x50554220 || w0 == 0x53554220) {		/* "PUB ", "SUB " */
+		*is_request = 1;
+		at = 4;
+	} else if (w0 == 0x4d534720) {				/* "MSG " */
+		*is_request = 0;
+		at = 4;
+	} else if (w0 == 0x48505542 && b[4] == ' ') {		/* "HPUB " */
+		*is_request = 1;
+		at = 5;
+	} else if (w0 == 0x554e5355 && b[4] == 'B' && b[5] == ' ') {	/* "UNSUB " */
+		*is_request = 1;
+		at = 6;
+	} else if (w0 == 0x484d5347 && b[4] == ' ') {		/* "HMSG " */
+		*is_request = 0;
+		at = 5;
+	} else {
+		return 0;
+	}
+	if (n < INFER_PEEK || total < INFER_PEEK || b[at] <= ' ' || b[at] >= 0x7f)
+		return 0;
+	for (int i = 4; i < INFER_PEEK; i++) {
+		__u8 c = b[i];
+
+		if (c == '\r')
+			return i + 1 == INFER_PEEK || b[(i + 1) & (INFER_PEEK - 1)] == '\n';
+		if (c < ' ' || c >= 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
 static __always_inline __u8 role_of(int is_request, __u8 dir)
 {
 	/* Sending a request or receiving a response makes a client. */
@@ -593,7 +636,7 @@ static __always_inline __u8 role_of(int is_request, __u8 dir)
  * its length) and the role the connection's owner plays.
  */
 static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
-					   __u8 dir, __u8 is_udp, __u8 *role)
+					   __u8 dir, __u8 is_udp, __u8 midstream, __u8 *role)
 {
 	int flag = 0;
 
@@ -656,8 +699,16 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 		*role = role_of(flag, dir);
 		return L7_PROTO_NATS;
 	}
+	if (midstream && infer_nats_midstream(b, n, total, &flag)) {
+		*role = role_of(flag, dir);
+		return L7_PROTO_NATS;
+	}
 	return L7_PROTO_UNKNOWN;
 }
+
+/* l7_infer's where: a datagram socket; a connection first seen on data. */
+#define INFER_UDP 1
+#define INFER_MIDSTREAM 2
 
 /* The first INFER_PEEK bytes of a syscall, as a global function's argument. */
 struct infer_peek {
@@ -669,15 +720,16 @@ struct infer_peek {
  * its own: inlined, its rules multiplied the states of the data path by
  * their branches, and each new protocol moved the data path nearer the
  * verifier's limit of a million instructions. Returns the protocol in bits
- * 0-7 and the role in bits 8-15.
+ * 0-7 and the role in bits 8-15. where: INFER_UDP, INFER_MIDSTREAM.
  */
-__noinline int l7_infer(const struct infer_peek *peek, __u32 n, __u64 total, __u32 dir, __u32 is_udp)
+__noinline int l7_infer(const struct infer_peek *peek, __u32 n, __u64 total, __u32 dir, __u32 where)
 {
 	__u8 role = L7_ROLE_UNKNOWN, proto;
 
 	if (!peek)
 		return L7_PROTO_UNKNOWN;
-	proto = infer_protocol(peek->b, n < INFER_PEEK ? n : INFER_PEEK, total, dir, is_udp, &role);
+	proto = infer_protocol(peek->b, n < INFER_PEEK ? n : INFER_PEEK, total, dir,
+			       (where & INFER_UDP) != 0, (where & INFER_MIDSTREAM) != 0, &role);
 	return proto | (__u32)role << 8;
 }
 

@@ -652,7 +652,9 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 				c->flags |= CONN_SPLIT;
 				return;
 			}
-			int inferred = l7_infer((const struct infer_peek *)head, n, ret, dir, a->is_udp);
+			int inferred = l7_infer((const struct infer_peek *)head, n, ret, dir,
+						(a->is_udp ? INFER_UDP : 0) |
+						((c->flags & CONN_MIDSTREAM) ? INFER_MIDSTREAM : 0));
 
 			proto = inferred & 0xff;
 			role = inferred >> 8 & 0xff;

@@ -442,6 +442,14 @@ export class Tracker {
       conn.lastResponseTs = ts;
       conn.candidate = false;
       reqBuf.reset(reqBuf.expected);
+      if (conn.parser.serverPushes && conn.parser.findBoundary(conn.state, Stream.Response, data, 0) === 0) {
+        // A pushed message starts here: both streams resume, the requests at their next syscall.
+        this.#resync(conn);
+        buf.reset(pos);
+        buf.append(data, ts);
+        this.#pump(conn, conn.requestDirection === Direction.Send ? Direction.Recv : Direction.Send, stream);
+        return;
+      }
       buf.reset(pos + data.length);
       return;
     }
@@ -461,8 +469,6 @@ export class Tracker {
       0,
     );
     if (at === 0) {
-      conn.parser.reset(conn.state);
-      conn.desynced = conn.candidate = false;
       const respBuf = conn.streams[
         conn.requestDirection === Direction.Send ? Direction.Recv : Direction.Send
       ]!;
@@ -471,8 +477,7 @@ export class Tracker {
       // one: the response stream starts exactly here. Skipping to the next
       // plausible frame could pair a fragment with this request; a head
       // that does not parse desyncs instead.
-      conn.seeking[Stream.Request] = false;
-      conn.seeking[Stream.Response] = false;
+      this.#resync(conn);
       this.#pump(conn, conn.requestDirection, Stream.Request);
     } else if (at > 0 || buf.length > MAX_START_LINE) {
       conn.candidate = false;
@@ -501,6 +506,14 @@ export class Tracker {
     }
     buf.reset(to);
     this.#desync(conn);
+  }
+
+  /** In sync from here: frames start where each stream's next bytes do. */
+  #resync(conn: Connection): void {
+    conn.parser.reset(conn.state);
+    conn.desynced = conn.candidate = false;
+    conn.seeking[Stream.Request] = false;
+    conn.seeking[Stream.Response] = false;
   }
 
   #desync(conn: Connection): void {

@@ -351,19 +351,65 @@ Deno.test("tracker: HTTP/1.1 Upgrade: h2c switches the connection to HTTP/2, str
   assert.equal(t.stats.disabled, 0);
 });
 
-Deno.test("Tracker parses a server-first greeting (NATS INFO) only on a connection seen from its first byte", () => {
+Deno.test("Tracker parses a server's NATS INFO from byte 0 when seen open, mid-stream at a syscall start only", () => {
   const info = 'INFO {"server_id":"S","version":"2.9.10"} \r\n';
   const connect = 'CONNECT {"verbose":false}\r\nPING\r\n';
-  for (const [recvPos, want] of [[0, ["INFO", "CONNECT", "PING"]], [100, ["CONNECT", "PING"]]] as const) {
+  const cases = [
+    [0, info, ["INFO", "CONNECT", "PING"]],
+    // A pushed INFO (a cluster update) at the start of a syscall.
+    [100, info, ["INFO", "CONNECT", "PING"]],
+    // The end of a message that began before tracing, then an INFO: no resuming inside a syscall.
+    [100, "lo\r\n" + info, ["CONNECT", "PING"]],
+  ] as const;
+  for (const [recvPos, first, want] of cases) {
     const { t, seen } = tracker();
     const w = new EventWriter();
     const c = { connId: 9, tgid: 42, fd: 3 };
     w.open(c, 1000, { role: Role.Client, protocol: 9, comm: "python3", remotePort: 4222, recvPos });
-    w.data(c, 2000, Direction.Recv, recvPos, info, 0);
-    w.data(c, 3000, Direction.Send, 0, connect, recvPos + info.length);
-    w.data(c, 4000, Direction.Recv, recvPos + info.length, "PONG\r\n", connect.length);
-    w.close(c, 5000, connect.length, recvPos + info.length + 6);
+    w.data(c, 2000, Direction.Recv, recvPos, first, 0);
+    w.data(c, 3000, Direction.Send, 0, connect, recvPos + first.length);
+    w.data(c, 4000, Direction.Recv, recvPos + first.length, "PONG\r\n", connect.length);
+    w.close(c, 5000, connect.length, recvPos + first.length + 6);
     t.handleBatch(w.bytes, w.bytes.length);
-    assert.deepEqual(seen.map((s) => (s.ex.req as { op: string }).op), want, `recvPos ${recvPos}`);
+    assert.deepEqual(seen.map((s) => (s.ex.req as { op: string }).op), want, `recvPos ${recvPos}: ${first}`);
   }
+});
+
+Deno.test("Tracker resumes a mid-stream NATS connection at a server delivery, not only at a request", () => {
+  const { t, seen } = tracker();
+  const w = new EventWriter();
+  const c = { connId: 11, tgid: 42, fd: 5 };
+  // Opened before tracing: both streams far from their start.
+  w.open(c, 1000, { role: Role.Client, protocol: 9, comm: "python3", remotePort: 4222, sendPos: 500, recvPos: 900 });
+  const tail = "lo\r\n"; // the end of a delivery that began before: no record
+  const msg = "MSG e2e.late 1 5\r\nhello\r\n";
+  const pub = "PUB e2e.late 2\r\nhi\r\n";
+  w.data(c, 2000, Direction.Recv, 900, tail, 500);
+  w.data(c, 3000, Direction.Recv, 900 + tail.length, msg, 500);
+  w.data(c, 4000, Direction.Send, 500, pub, 900 + tail.length + msg.length);
+  w.data(c, 5000, Direction.Recv, 900 + tail.length + msg.length, msg, 500 + pub.length);
+  t.handleBatch(w.bytes, w.bytes.length);
+  const view = seen.map((s) => {
+    const q = s.ex.req as { op: string; subject: string; payload: string };
+    return [q.op, q.subject, q.payload, s.ex.reqStartNs];
+  });
+  assert.deepEqual(view, [
+    ["MSG", "e2e.late", "hello", 3000],
+    ["PUB", "e2e.late", "hi", 4000],
+    ["MSG", "e2e.late", "hello", 5000],
+  ]);
+});
+
+Deno.test("Tracker does not resume a mid-stream HTTP connection at a response", () => {
+  const { t, seen } = tracker();
+  const w = new EventWriter();
+  const c = { connId: 12, tgid: 42, fd: 6 };
+  w.open(c, 1000, { role: Role.Client, protocol: 1, sendPos: 300, recvPos: 700 });
+  const resp = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  w.data(c, 2000, Direction.Recv, 700, resp, 300);
+  const req = "GET /next HTTP/1.1\r\nHost: a\r\n\r\n";
+  w.data(c, 3000, Direction.Send, 300, req, 700 + resp.length);
+  w.data(c, 4000, Direction.Recv, 700 + resp.length, resp, 300 + req.length);
+  t.handleBatch(w.bytes, w.bytes.length);
+  assert.deepEqual(seen.map((s) => (s.ex.req as { path: string }).path), ["/next"]);
 });

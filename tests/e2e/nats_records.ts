@@ -52,7 +52,8 @@ function respBytes(r: NatsResponse): number {
   return r.op === "-ERR" ? len(`-ERR '${r.error}'\r\n`) : r.op.length + 2;
 }
 
-const ping = (resp = true): View => [{ op: "PING", sender: "client" }, resp ? PONG : null, 6, resp ? 6 : 0];
+/** A client PING and, unless `resp` is false, its PONG. */
+export const ping = (resp = true): View => [{ op: "PING", sender: "client" }, resp ? PONG : null, 6, resp ? 6 : 0];
 
 function payloadFields(payload: string | Uint8Array, max: number): Partial<NatsRequest> {
   const b = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
@@ -67,7 +68,8 @@ function payloadFields(payload: string | Uint8Array, max: number): Partial<NatsR
   return out;
 }
 
-function pub(
+/** A PUB, its answer (+OK in verbose mode) and its bytes. */
+export function pub(
   subject: string,
   payload: string | Uint8Array,
   resp: NatsResponse | null,
@@ -82,7 +84,8 @@ function pub(
   return [req, resp, len(line) + size + 2, resp ? respBytes(resp) : 0];
 }
 
-function msg(subject: string, sid: string, payload: string | Uint8Array, reply?: string, max = 1024): View {
+/** A MSG delivery. */
+export function msg(subject: string, sid: string, payload: string | Uint8Array, reply?: string, max = 1024): View {
   const size = typeof payload === "string" ? len(payload) : payload.length;
   const req: NatsRequest = { op: "MSG", sender: "server", subject };
   if (reply) req.reply_to = reply;
@@ -98,7 +101,8 @@ function sub(subject: string, sid: string, resp: NatsResponse | null, queue?: st
   return [req, resp, len(`SUB ${subject}${queue ? ` ${queue}` : ""} ${sid}\r\n`), resp ? respBytes(resp) : 0];
 }
 
-function unsub(sid: string, resp: NatsResponse | null, max?: number): View {
+/** An UNSUB and its answer. */
+export function unsub(sid: string, resp: NatsResponse | null, max?: number): View {
   const req: NatsRequest = { op: "UNSUB", sender: "client", sid };
   if (max !== undefined) req.max_msgs = max;
   return [req, resp, len(`UNSUB ${sid}${max !== undefined ? ` ${max}` : ""}\r\n`), resp ? respBytes(resp) : 0];

@@ -5,14 +5,16 @@
  * errors with and without verbose mode, a good and a bad login, and a
  * client the server pings, all raw-socket clients (clients/nats_client.py).
  * Exact records on each client's side and on nats-server's, the secrets
- * of CONNECT hidden without --redact, and the `nats` filters.
+ * of CONNECT hidden without --redact, and the `nats` filters. And a
+ * publisher and a subscriber connected before l7trace started, traced from
+ * their next PUB and MSG on.
  */
 import assert from "node:assert/strict";
 import type { NatsRequest } from "../../lib/protocols/nats/types.ts";
 import { subjectMatches } from "../../lib/protocols/nats/subject.ts";
 import type { L7Record } from "../../lib/record.ts";
 import { recordsOf, type Server, startTracer } from "./harness.ts";
-import { type Ran, runClient, startNats, stopAll } from "./daemons.ts";
+import { byTime, type Ran, runClient, startNats, stopAll } from "./daemons.ts";
 import * as R from "./nats_records.ts";
 
 const CLIENT = new URL("./clients/nats_client.py", import.meta.url).pathname;
@@ -159,5 +161,86 @@ Deno.test("nats-server and raw clients: exact records on both sides, secrets hid
     assert.deepEqual(f.records.filter(mine).map(key).sort(), wanted.map(key).sort());
   } finally {
     await stopAll(plain, auth);
+  }
+});
+
+/** A raw NATS connection of this process: each operation one write. */
+class RawNats {
+  readonly #decoder = new TextDecoder();
+  #got = "";
+  private constructor(readonly conn: Deno.TcpConn) {}
+
+  static async open(port: number, name: string): Promise<RawNats> {
+    const c = new RawNats(await Deno.connect({ hostname: "127.0.0.1", port }));
+    await c.expect(/^INFO \{.*\} ?\r\n/);
+    await c.send(`CONNECT {"verbose":false,"pedantic":false,"name":"${name}","lang":"deno","protocol":1}\r\n`);
+    await c.send("PING\r\n");
+    await c.expect(/^PONG\r\n/);
+    return c;
+  }
+
+  get localPort(): number {
+    return (this.conn.localAddr as Deno.NetAddr).port;
+  }
+
+  async send(text: string): Promise<void> {
+    const bytes = new TextEncoder().encode(text);
+    // One write: the kernel sees each operation start a syscall.
+    assert.equal(await this.conn.write(bytes), bytes.length);
+  }
+
+  /** Reads until the received text starts with `pattern`, and consumes it. */
+  async expect(pattern: RegExp): Promise<void> {
+    const buf = new Uint8Array(4096);
+    for (;;) {
+      const m = pattern.exec(this.#got);
+      if (m) {
+        this.#got = this.#got.slice(m[0].length);
+        return;
+      }
+      const n = await this.conn.read(buf);
+      if (n === null) throw new Error(`nats: connection closed waiting for ${pattern}; got ${this.#got}`);
+      this.#got += this.#decoder.decode(buf.subarray(0, n));
+    }
+  }
+}
+
+Deno.test("connections opened before l7trace, a publisher and a subscriber, are traced from their next operation", async () => {
+  let nats: Server | undefined;
+  const conns: RawNats[] = [];
+  try {
+    nats = await startNats();
+    const sub = await RawNats.open(nats.port, "late-sub");
+    const pub = await RawNats.open(nats.port, "late-pub");
+    conns.push(sub, pub);
+    await sub.send("SUB e2e.late 1\r\n");
+    await sub.send("PING\r\n");
+    await sub.expect(/^PONG\r\n/);
+    const tracer = await startTracer(["nats"]);
+    // The first bytes l7trace sees of either connection: a PUB, and the MSG it becomes.
+    await pub.send("PUB e2e.late 5\r\nhello\r\n");
+    await sub.expect(/^MSG e2e\.late 1 5\r\nhello\r\n/);
+    await pub.send("PUB e2e.late 2\r\nhi\r\n");
+    await sub.expect(/^MSG e2e\.late 1 2\r\nhi\r\n/);
+    await sub.send("PING\r\n");
+    await sub.expect(/^PONG\r\n/);
+    await sub.send("UNSUB 1\r\n");
+    await pub.send("PING\r\n");
+    await pub.expect(/^PONG\r\n/);
+    const { records, code, stderr } = await tracer.stop();
+    assert.equal(code, 0, stderr);
+
+    const views = (rs: L7Record[]) => byTime(rs).map(view);
+    const pubWant = [R.pub("e2e.late", "hello", null), R.pub("e2e.late", "hi", null), R.ping()];
+    const subWant = [R.msg("e2e.late", "1", "hello"), R.msg("e2e.late", "1", "hi"), R.ping(), R.unsub("1", null)];
+    const mine = recordsOf(records, Deno.pid, "client");
+    const server = recordsOf(records, nats.pid, "server");
+    assert.deepEqual(views(mine.filter((r) => r.local_port === pub.localPort)), pubWant, "publisher, client side");
+    assert.deepEqual(views(server.filter((r) => r.remote_port === pub.localPort)), pubWant, "publisher, server side");
+    assert.deepEqual(views(mine.filter((r) => r.local_port === sub.localPort)), subWant, "subscriber, client side");
+    assert.deepEqual(views(server.filter((r) => r.remote_port === sub.localPort)), subWant, "subscriber, server side");
+  } finally {
+    for (const c of conns) c.conn.close();
+    await stopAll(nats);
   }
 });

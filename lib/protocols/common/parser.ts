@@ -75,6 +75,15 @@ export interface Parser<S> {
    */
   readonly serverSpeaksFirst?: boolean;
 
+  /**
+   * The server sends messages no request asked for, each a record of its
+   * own (NATS's MSG). A connection the tracker is not in sync with (seen
+   * mid-stream) may then also resume at a server message that starts a
+   * syscall, not only at a client's request: a subscriber that only
+   * receives would otherwise wait, unseen, for its next request.
+   */
+  readonly serverPushes?: boolean;
+
   /** Per-connection state: queues of parsed frames, frames in progress. */
   createState(options: ParserOptions): S;
 

@@ -99,6 +99,8 @@ export const natsParser: Parser<NatsState> = {
   protocol: "nats",
   // The server's INFO comes first and is a record of its own.
   serverSpeaksFirst: true,
+  // MSG and HMSG are deliveries, records of their own.
+  serverPushes: true,
 
   createState(options: ParserOptions): NatsState {
     return createState(options.maxBodyBytes);
