@@ -625,6 +625,61 @@ static __always_inline int infer_nats_midstream(const __u8 *b, __u32 n, __u64 to
 	return 1;
 }
 
+/*
+ * AMQP 0-9-1 on a connection opened before l7trace: a syscall that starts
+ * with a method frame (type 1, a channel other than 0, a size from 4 to
+ * 1 MiB that the syscall holds) of a method only one end sends: a client's
+ * request (Basic.Publish, Basic.Get, Queue.Declare, ...) or a broker's
+ * reply or delivery (Declare-Ok, Basic.Deliver, Basic.Return, ...). Class
+ * and method ids of the Channel, Exchange, Queue, Basic, Confirm and Tx
+ * classes, 32 bits matched against a table, are the shape's strength;
+ * methods either end sends (Basic.Ack, Channel.Close) wait for one that
+ * tells the roles. Tried only mid-stream.
+ */
+static __always_inline int infer_amqp_method(const __u8 *b, __u32 n, __u64 total, int *is_request)
+{
+	__u32 size = be32(b + 3), cls = b[7] << 8 | b[8], m = b[9] << 8 | b[10];
+	/* Bit k: method 10k is a client's request; 10k+1 the broker's -Ok. */
+	__u32 requests, replies, pushes = 0;
+
+	if (n < INFER_PEEK || b[0] != 1 || (b[1] | b[2]) == 0 || size < 4 || size > (1u << 20) ||
+	    total < (__u64)size + 8 || m > 120)
+		return 0;
+	switch (cls) {
+	case 20:	/* Channel.Open */
+	case 85:	/* Confirm.Select */
+		requests = replies = 1 << 1;
+		break;
+	case 40:	/* Exchange.Declare, Delete, Bind; Unbind is 40, its -Ok 51 */
+		requests = 0x1e;
+		replies = 0x2e;
+		break;
+	case 50:	/* Queue.Declare, Bind, Purge, Delete, Unbind */
+		requests = replies = 0x3e;
+		break;
+	case 60:	/* Basic.Qos, Consume, Publish, Get, Reject, Recover; Return 50, Deliver 60, Get-Empty 72 */
+		requests = 1 << 1 | 1 << 2 | 1 << 4 | 1 << 7 | 1 << 9 | 1 << 11;
+		replies = 1 << 1 | 1 << 2 | 1 << 7 | 1 << 11;
+		pushes = 1 << 5 | 1 << 6;
+		break;
+	case 90:	/* Tx.Select, Commit, Rollback */
+		requests = replies = 0x0e;
+		break;
+	default:
+		return 0;
+	}
+	if (m % 10 == 0 && (requests >> (m / 10) & 1)) {
+		*is_request = 1;
+		return 1;
+	}
+	if ((m % 10 == 1 && (replies >> (m / 10) & 1)) || (m % 10 == 0 && (pushes >> (m / 10) & 1)) ||
+	    (cls == 60 && m == 72)) {
+		*is_request = 0;
+		return 1;
+	}
+	return 0;
+}
+
 static __always_inline __u8 role_of(int is_request, __u8 dir)
 {
 	/* Sending a request or receiving a response makes a client. */
@@ -702,6 +757,10 @@ static __always_inline __u8 infer_protocol(const __u8 *b, __u32 n, __u64 total,
 	if (midstream && infer_nats_midstream(b, n, total, &flag)) {
 		*role = role_of(flag, dir);
 		return L7_PROTO_NATS;
+	}
+	if (midstream && infer_amqp_method(b, n, total, &flag)) {
+		*role = role_of(flag, dir);
+		return L7_PROTO_AMQP;
 	}
 	return L7_PROTO_UNKNOWN;
 }

@@ -15,6 +15,7 @@ import { recordsOf, run, type Server, startTracer } from "./harness.ts";
 import { byTime, runClient, startRabbitmq, stopAll } from "./daemons.ts";
 
 const CLIENT = new URL("./clients/amqp_client.py", import.meta.url).pathname;
+const LATE_CLIENT = new URL("./clients/amqp_late.py", import.meta.url).pathname;
 /** Debian's interpreter: python3-pika is installed for it (a python3 earlier on PATH may lack it). */
 const PYTHON = "/usr/bin/python3";
 
@@ -80,6 +81,96 @@ Deno.test("pika against RabbitMQ: exact records on the client's and the broker's
     assert.equal(bigGet.length, 1);
     assert.deepEqual(mine(get.records, "client").map(view), bigGet);
     assert.deepEqual(mine(get.records, "server").map(view), bigGet);
+  } finally {
+    await stopAll(broker);
+  }
+});
+
+Deno.test("a pika connection opened before l7trace is traced from its next publish on, both sides", async () => {
+  let broker: Server | undefined;
+  let client: Deno.ChildProcess | undefined;
+  try {
+    broker = await startRabbitmq();
+    client = new Deno.Command(PYTHON, {
+      args: [LATE_CLIENT, String(broker.port)],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const out = client.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let stdout = "";
+    while (!stdout.includes("ready")) {
+      const { value, done } = await out.read();
+      if (done) throw new Error(`amqp_late.py ended before it was ready: ${stdout}`);
+      stdout += value;
+    }
+    const tracer = await startTracer(["amqp"]);
+    const stdin = client.stdin.getWriter();
+    await stdin.write(new TextEncoder().encode("go\n"));
+    await stdin.close();
+    for (;;) {
+      const { value, done } = await out.read();
+      if (done) break;
+      stdout += value;
+    }
+    const [status, stderr] = await Promise.all([client.status, new Response(client.stderr).text()]);
+    assert.equal(status.code, 0, stderr);
+    assert.equal(stdout, "ready\nok\n");
+    const { records, code, stderr: tracerErr } = await tracer.stop();
+    assert.equal(code, 0, tracerErr);
+
+    const mine = byTime(recordsOf(records, client.pid, "client"));
+    assert.ok(mine.length > 0, "no record on the client's side");
+    const port = mine[0]!.local_port;
+    const server = byTime(recordsOf(records, broker.pid, "server").filter((r) => r.remote_port === port));
+    const c = (method: string, args: Partial<AmqpFields> = {}): AmqpRequest => ({
+      method,
+      sender: "client",
+      channel: method.startsWith("Connection.") ? 0 : 1,
+      ...args,
+    });
+    const want: Rec[] = [
+      [c("Basic.Publish", { exchange: "", routing_key: "e2e.late", body_size: 3, payload: "one" }), null],
+      [
+        c("Basic.Get", { queue: "e2e.late" }),
+        {
+          method: "Basic.Get-Ok",
+          delivery_tag: 1,
+          exchange: "",
+          routing_key: "e2e.late",
+          message_count: 0,
+          body_size: 3,
+          payload: "one",
+        },
+      ],
+      [c("Basic.Ack", { delivery_tag: 1 }), null],
+      [c("Basic.Publish", { exchange: "", routing_key: "e2e.late", body_size: 3, payload: "two" }), null],
+      [
+        c("Basic.Consume", { queue: "e2e.late", consumer_tag: "late-ctag" }),
+        { method: "Basic.Consume-Ok", consumer_tag: "late-ctag" },
+      ],
+      [
+        {
+          method: "Basic.Deliver",
+          sender: "server",
+          channel: 1,
+          consumer_tag: "late-ctag",
+          delivery_tag: 2,
+          exchange: "",
+          routing_key: "e2e.late",
+          body_size: 3,
+          payload: "two",
+        },
+        null,
+      ],
+      [c("Basic.Ack", { delivery_tag: 2 }), null],
+      [c("Basic.Cancel", { consumer_tag: "late-ctag" }), { method: "Basic.Cancel-Ok", consumer_tag: "late-ctag" }],
+      [c("Queue.Delete", { queue: "e2e.late" }), { method: "Queue.Delete-Ok", message_count: 0 }],
+      [c("Channel.Close", { reply_code: 200, reply_text: "Normal shutdown" }), { method: "Channel.Close-Ok" }],
+      [c("Connection.Close", { reply_code: 200, reply_text: "Normal shutdown" }), { method: "Connection.Close-Ok" }],
+    ];
+    assert.deepEqual(mine.map(view), want, "client side");
+    assert.deepEqual(server.map(view), want, "broker side");
   } finally {
     await stopAll(broker);
   }

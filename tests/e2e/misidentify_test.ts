@@ -514,18 +514,29 @@ Deno.test("AMQP is taken for nothing else, and nothing else (AMQP-shaped garbage
   let broker: Server | undefined;
   let redis: Server | undefined;
   const sink = garbageListener("discard", 7);
+  const late: Deno.TcpConn[] = [];
   try {
     broker = await startRabbitmq();
     redis = await startRedis();
-    const tracer = await startTracer();
-    const random = prng(91);
-    // A Queue.Declare method frame, whole: no rule infers AMQP from a method frame.
+    // A Queue.Declare method frame, whole.
     const declare = Uint8Array.from([1, 0, 1, 0, 0, 0, 13, 0, 50, 0, 10, 0, 0, 1, 0x71, 0, 0, 0, 0, 0, 0xce]);
+    // Opened before l7trace: method frames the mid-stream rule must refuse. A Basic.Ack (either end sends
+    // one: the roles are unknown), a Basic.Get on channel 0, a Queue.Declare cut short of its size.
+    const lateLike = [
+      Uint8Array.from([1, 0, 1, 0, 0, 0, 13, 0, 60, 0, 80, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0xce]),
+      Uint8Array.from([1, 0, 0, 0, 0, 0, 7, 0, 60, 0, 70, 0, 0, 1, 0x71, 0, 0xce]),
+      declare.subarray(0, 18),
+    ];
+    for (const _ of lateLike) late.push(await Deno.connect({ hostname: "127.0.0.1", port: sink.port }));
+    const tracer = await startTracer();
+    for (const [i, conn] of late.entries()) await conn.write(lateLike[i]!);
+    const random = prng(91);
     const flows = [
       // The protocol header with more bytes in the same write, cut in two writes, of another version.
       sendGarbage(sink.port, [concat(AMQP_HEADER, random(40))]),
       sendGarbage(sink.port, [AMQP_HEADER.subarray(0, 4), AMQP_HEADER.subarray(4)]),
       sendGarbage(sink.port, [Uint8Array.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 2])]),
+      // On a connection seen open, no rule infers AMQP from a method frame.
       sendGarbage(sink.port, [declare, random(64)]),
       // The header then garbage in later writes: AMQP, but nothing parses, so no record.
       sendGarbage(sink.port, [AMQP_HEADER, random(100), random(30)]),
@@ -562,6 +573,8 @@ Deno.test("AMQP is taken for nothing else, and nothing else (AMQP-shaped garbage
       (r.pid === broker!.pid && foreign.has(r.remote_port))
     );
     assert.deepEqual(onForeign.filter((r) => r.protocol === "amqp" || r.resp !== null), []);
+    const latePorts = late.map((c) => (c.localAddr as Deno.NetAddr).port);
+    assert.deepEqual(records.filter((r) => latePorts.includes(r.local_port) || latePorts.includes(r.remote_port)), []);
     // Redis stays itself, once per side.
     const redisRecs = [...recordsOf(records, cli.pid, "client"), ...recordsOf(records, redis.pid, "server")];
     assert.deepEqual(redisRecs.map((r) => [r.protocol, (r.req as RedisRequest).command, r.resp]), [
@@ -569,6 +582,7 @@ Deno.test("AMQP is taken for nothing else, and nothing else (AMQP-shaped garbage
       ["redis", "SET", { type: "string", value: "OK" }],
     ]);
   } finally {
+    for (const conn of late) conn.close();
     sink.close();
     await sink.done;
     await stopAll(broker, redis);

@@ -44,6 +44,8 @@ function plausibleAt(buf: Uint8Array, at: number): boolean {
 /** The AMQP 0-9-1 {@linkcode Parser}. */
 export const amqpParser: Parser<AmqpState> = {
   protocol: "amqp",
+  // Basic.Deliver and Basic.Return are records of their own.
+  serverPushes: true,
 
   createState(options: ParserOptions): AmqpState {
     return createState(options.maxBodyBytes);
