@@ -5,7 +5,8 @@
  * and without properties, Basic.Get, a consumer, a confirm channel, a
  * channel error (404), a transaction and a 200 KB message over several body
  * frames, with exact records on the client's and the broker's side, and the
- * `amqp` filters on the same traffic.
+ * `amqp` filters on the same traffic. And a pika connection opened before
+ * l7trace started (clients/amqp_late.py), traced from its next publish.
  */
 import assert from "node:assert/strict";
 import type { AmqpFields, AmqpRequest } from "../../lib/protocols/amqp/types.ts";
