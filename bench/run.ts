@@ -18,6 +18,7 @@
  */
 import { writeSyntheticCapture } from "./synth.ts";
 import { startNginx } from "../tests/e2e/harness.ts";
+import { TextOutput } from "../tests/e2e/text_output.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
@@ -98,20 +99,9 @@ async function startL7trace(args: string[]) {
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let stderr = "";
-  while (!stderr.includes("ready")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`l7trace did not start: ${stderr}`);
-    stderr += value;
-  }
-  const rest = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      stderr += value;
-    }
-  })();
+  const output = new TextOutput(child.stderr);
+  await output.until("ready", "l7trace");
+  const rest = output.rest();
   const ticks = sysconfClockTicks();
   return {
     pid: child.pid,
@@ -126,7 +116,7 @@ async function startL7trace(args: string[]) {
     async stop() {
       child.kill("SIGINT");
       await child.status;
-      await rest;
+      const stderr = await rest;
       return {
         records: Number(/(\d+) records/.exec(stderr)?.[1]),
         lost: Number(/(\d+) events lost/.exec(stderr)?.[1]),

@@ -14,6 +14,7 @@ import { type Rec, sessionRecords } from "../../lib/protocols/amqp/testdata/sess
 import type { L7Record } from "../../lib/record.ts";
 import { recordsOf, run, type Server, startTracer } from "./harness.ts";
 import { byTime, runClient, startRabbitmq, stopAll } from "./daemons.ts";
+import { TextOutput } from "./text_output.ts";
 
 const CLIENT = new URL("./clients/amqp_client.py", import.meta.url).pathname;
 const LATE_CLIENT = new URL("./clients/amqp_late.py", import.meta.url).pathname;
@@ -98,29 +99,21 @@ Deno.test("a pika connection opened before l7trace is traced from its next publi
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const out = client.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let stdout = "";
-    while (!stdout.includes("ready")) {
-      const { value, done } = await out.read();
-      if (done) throw new Error(`amqp_late.py ended before it was ready: ${stdout}`);
-      stdout += value;
-    }
+    const out = new TextOutput(client.stdout);
+    await out.until("ready", "amqp_late.py");
     const tracer = await startTracer(["amqp"]);
     const stdin = client.stdin.getWriter();
     await stdin.write(new TextEncoder().encode("go\n"));
     await stdin.close();
-    for (;;) {
-      const { value, done } = await out.read();
-      if (done) break;
-      stdout += value;
-    }
-    const [status, stderr] = await Promise.all([client.status, new Response(client.stderr).text()]);
+    const [status, stdout, stderr] = await Promise.all([client.status, out.rest(), new Response(client.stderr).text()]);
+    const pid = client.pid;
+    client = undefined;
     assert.equal(status.code, 0, stderr);
     assert.equal(stdout, "ready\nok\n");
     const { records, code, stderr: tracerErr } = await tracer.stop();
     assert.equal(code, 0, tracerErr);
 
-    const mine = byTime(recordsOf(records, client.pid, "client"));
+    const mine = byTime(recordsOf(records, pid, "client"));
     assert.ok(mine.length > 0, "no record on the client's side");
     const port = mine[0]!.local_port;
     const server = byTime(recordsOf(records, broker.pid, "server").filter((r) => r.remote_port === port));
@@ -173,6 +166,8 @@ Deno.test("a pika connection opened before l7trace is traced from its next publi
     assert.deepEqual(mine.map(view), want, "client side");
     assert.deepEqual(server.map(view), want, "broker side");
   } finally {
+    client?.kill("SIGKILL");
+    await client?.status;
     await stopAll(broker);
   }
 });

@@ -6,6 +6,7 @@
  * @module
  */
 import type { L7Record } from "../../lib/record.ts";
+import { TextOutput } from "./text_output.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -31,26 +32,18 @@ export async function startTracer(args: string[] = []): Promise<Tracer> {
     stdin: "null",
   }).spawn();
   const stdout = new Response(child.stdout).text();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let stderr = "";
-  const deadline = Date.now() + 30_000;
-  while (!stderr.includes("ready")) {
-    const { value, done } = await reader.read();
-    if (done || Date.now() > deadline) {
-      const status = await child.status;
-      throw new Error(
-        `l7trace did not get ready (exit ${status.code}): ${stderr}`,
-      );
+  const stderr = new TextOutput(child.stderr);
+  try {
+    await stderr.until("ready", "l7trace", 30_000);
+  } catch (error) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // It has exited already.
     }
-    stderr += value;
+    throw new Error(`l7trace did not get ready (exit ${(await child.status).code}): ${(error as Error).message}`);
   }
-  const rest = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      stderr += value;
-    }
-  })();
+  const rest = stderr.rest();
   return {
     pid: child.pid,
     async stop() {
@@ -58,10 +51,9 @@ export async function startTracer(args: string[] = []): Promise<Tracer> {
       await sleep(300);
       child.kill("SIGINT");
       const status = await child.status;
-      await rest;
       const text = await stdout;
       const records = text.split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as L7Record);
-      return { records, stderr, code: status.code };
+      return { records, stderr: await rest, code: status.code };
     },
   };
 }

@@ -10,6 +10,7 @@ import type { MqttRequest, MqttResponse } from "../../lib/protocols/mqtt/types.t
 import type { L7Record } from "../../lib/record.ts";
 import { recordsOf, type Server, startTracer } from "./harness.ts";
 import { byTime, type Ran, runClient, startMosquitto, stopAll } from "./daemons.ts";
+import { TextOutput } from "./text_output.ts";
 
 const VERSIONS = [["mqttv31", 3], ["mqttv311", 4], ["mqttv5", 5]] as const;
 const QOS = [0, 1, 2] as const;
@@ -119,21 +120,9 @@ async function subscribe(port: number, count: number) {
     stderr: "piped",
     stdin: "null",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("received SUBACK")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`mosquitto_sub ended before its SUBACK: ${out}`);
-    out += value;
-  }
-  const rest = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return out;
-      out += value;
-    }
-  })();
-  return { pid: child.pid, done: Promise.all([child.status, rest, new Response(child.stderr).text()]) };
+  const out = new TextOutput(child.stdout);
+  await out.until("received SUBACK", "mosquitto_sub");
+  return { pid: child.pid, done: Promise.all([child.status, out.rest(), new Response(child.stderr).text()]) };
 }
 
 Deno.test("mosquitto_sub and mosquitto_pub at QoS 0, 1, 2 in 3.1, 3.1.1 and 5: exact records on every side, --redact, filters", async () => {

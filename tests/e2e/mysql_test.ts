@@ -9,6 +9,7 @@ import type { L7Record } from "../../lib/record.ts";
 import type { MysqlRequest, MysqlResponse } from "../../lib/protocols/mysql/mod.ts";
 import { recordsOf, type Server, startTracer } from "./harness.ts";
 import { byTime, runClient, startMariadb, stopAll } from "./daemons.ts";
+import { TextOutput } from "./text_output.ts";
 
 const CLIENT = new URL("./clients/mysql_client.py", import.meta.url).pathname;
 
@@ -210,22 +211,13 @@ Deno.test("a connection opened before l7trace is traced on both sides from its n
       stdout: "piped",
       stderr: "null",
     }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    while (!text.includes("ready\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`client ended: ${text}`);
-      text += value;
-    }
+    const out = new TextOutput(child.stdout);
+    await out.until("ready\n", "mysql_client.py late");
     const tracer = await startTracer();
     const w = child.stdin.getWriter();
     await w.write(new TextEncoder().encode("go\n"));
     await w.close();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-    }
+    const text = await out.rest();
     const status = await child.status;
     const lines = text.trim().split("\n").slice(1).map((l) => JSON.parse(l));
     const { records, code, stderr } = await tracer.stop();

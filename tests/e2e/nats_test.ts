@@ -16,6 +16,7 @@ import type { L7Record } from "../../lib/record.ts";
 import { recordsOf, type Server, startTracer } from "./harness.ts";
 import { byTime, type Ran, runClient, startNats, stopAll } from "./daemons.ts";
 import * as R from "./nats_records.ts";
+import { TextOutput } from "./text_output.ts";
 
 const CLIENT = new URL("./clients/nats_client.py", import.meta.url).pathname;
 const MAX_BODY = 64;
@@ -32,22 +33,10 @@ async function subscriber(port: number) {
     stderr: "piped",
     stdin: "null",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("ready")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`nats_client.py sub ended before it was ready: ${out}`);
-    out += value;
-  }
-  const rest = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return out;
-      out += value;
-    }
-  })();
+  const out = new TextOutput(child.stdout);
+  await out.until("ready", "nats_client.py sub");
   const done = (async (): Promise<Ran> => {
-    const [status, stdout, stderr] = await Promise.all([child.status, rest, new Response(child.stderr).text()]);
+    const [status, stdout, stderr] = await Promise.all([child.status, out.rest(), new Response(child.stderr).text()]);
     return { pid: child.pid, code: status.code, stdout, stderr };
   })();
   return { pid: child.pid, done };

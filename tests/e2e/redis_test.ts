@@ -8,6 +8,7 @@ import type { L7Record } from "../../lib/record.ts";
 import type { RedisRequest, RedisResponse, RedisValue } from "../../lib/protocols/redis/mod.ts";
 import { recordsOf, type Server, startTracer } from "./harness.ts";
 import { byTime, runClient, startRedis, stopAll } from "./daemons.ts";
+import { TextOutput } from "./text_output.ts";
 
 const req = (r: L7Record) => r.req as RedisRequest;
 const resp = (r: L7Record) => r.resp as RedisResponse;
@@ -352,13 +353,8 @@ Deno.test("pub/sub: PUBLISH is paired with its count, pushed messages are no rep
       stdout: "piped",
       stderr: "null",
     }).spawn();
-    const cliOut = cliSub.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let cliText = "";
-    while (!cliText.includes("subscribe\nch\n1\n")) {
-      const { value, done } = await cliOut.read();
-      if (done) throw new Error(`redis-cli SUBSCRIBE ended: ${cliText}`);
-      cliText += value;
-    }
+    const cliOut = new TextOutput(cliSub.stdout);
+    await cliOut.until("subscribe\nch\n1\n", "redis-cli SUBSCRIBE");
 
     await pub.call(["PUBLISH", "ch", "hello"], ":2\r\n");
     await sub.expect(encodeReply({ type: "array", value: ["message", "ch", "hello"] }));
@@ -368,11 +364,7 @@ Deno.test("pub/sub: PUBLISH is paired with its count, pushed messages are no rep
     await sub.call(["PING"], "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
     await pub.call(["PUBLISH", "ch", "bye"], ":2\r\n");
     await sub.expect(encodeReply({ type: "array", value: ["message", "ch", "bye"] }));
-    while (!cliText.includes("bye\n")) {
-      const { value, done } = await cliOut.read();
-      if (done) throw new Error(`redis-cli SUBSCRIBE ended: ${cliText}`);
-      cliText += value;
-    }
+    await cliOut.until("bye\n", "redis-cli SUBSCRIBE");
     await sub.call(["UNSUBSCRIBE", "ch"], encodeReply({ type: "array", value: ["unsubscribe", "ch", 0] }));
     await sub.call(["GET", "k"], "$1\r\nv\r\n");
     await pub.call(["GET", "nokey"], "$-1\r\n");
