@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
-import { Stream } from "../common/parser.ts";
-import { driveParser } from "../common/fuzz_drive.ts";
+import { fuzzSuite } from "../common/fuzz_suite.ts";
 import { mqttParser as p } from "./mod.ts";
-import { MAX_INFLIGHT, MAX_QUEUED, type MqttState } from "./state.ts";
-import { load, packet, rng, str } from "./testdata.ts";
+import { MAX_INFLIGHT, MAX_QUEUED } from "./state.ts";
+import { packet, str } from "./testdata.ts";
 import * as F from "./testdata/captured.ts";
-
-/** Drive every entry point with `buf` cut at random places, as the tracker would. */
-function drive(st: MqttState, rand: () => number, stream: Stream, buf: Uint8Array): void {
-  driveParser(p, st, rand, stream, buf, (st) => {
-    assert.ok(st.inflight[0].size <= MAX_INFLIGHT && st.inflight[1].size <= MAX_INFLIGHT);
-    assert.ok(st.connects.length <= MAX_QUEUED && st.pings.length <= MAX_QUEUED);
-    for (const part of st.partial) assert.ok(!part || part.preview.length <= st.maxBodyBytes);
-  });
-}
 
 const TOKENS = [
   packet(0x10, str("MQTT"), 5, 0xc2, 0, 60, 0, str("c"), str("u"), str("p")),
@@ -40,48 +30,18 @@ const TOKENS = [
   Uint8Array.of(0xff),
 ];
 
-Deno.test("random bytes never throw and keep memory bounded", () => {
-  const rand = rng(99);
-  for (let it = 0; it < 3000; it++) {
-    const st = p.createState({ maxBodyBytes: Math.floor(rand() * 40), datagram: false });
+fuzzSuite({
+  parser: p,
+  invariants: (st) => {
+    assert.ok(st.inflight[0].size <= MAX_INFLIGHT && st.inflight[1].size <= MAX_INFLIGHT);
+    assert.ok(st.connects.length <= MAX_QUEUED && st.pings.length <= MAX_QUEUED);
+    for (const part of st.partial) assert.ok(!part || part.preview.length <= st.maxBodyBytes);
+  },
+  soup: "MQTT-shaped packet soup",
+  tokens: TOKENS,
+  captures: [...F.V311, ...F.V5, ...F.V31, ...F.PROPS, ...F.RAW],
+  // The version a CONNECT would have set: none, 3.1, 3.1.1, 5.
+  prepare: (st, _buf, it) => {
     st.version = [0, 3, 4, 5][it % 4]!;
-    const buf = new Uint8Array(1 + Math.floor(rand() * 300));
-    for (let i = 0; i < buf.length; i++) buf[i] = Math.floor(rand() * 256);
-    drive(st, rand, it % 2 ? Stream.Request : Stream.Response, buf);
-  }
-});
-
-Deno.test("MQTT-shaped packet soup never throws", () => {
-  const rand = rng(2024);
-  for (let it = 0; it < 3000; it++) {
-    const st = p.createState({ maxBodyBytes: 16, datagram: false });
-    const parts = Array.from(
-      { length: 1 + Math.floor(rand() * 30) },
-      () => TOKENS[Math.floor(rand() * TOKENS.length)]!,
-    );
-    const buf = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-    let o = 0;
-    for (const x of parts) buf.set(x, o), o += x.length;
-    drive(st, rand, Stream.Request, buf);
-    drive(st, rand, Stream.Response, buf);
-  }
-});
-
-Deno.test("mutated captures never throw", async () => {
-  const rand = rng(5);
-  const reads = [];
-  for (const conns of [F.V311, F.V5, F.V31, F.PROPS, F.RAW]) {
-    for (const conn of conns) {
-      for (const [stream, b] of await load(conn)) if (b.length < 4096) reads.push([stream, b] as const);
-    }
-  }
-  for (let it = 0; it < 2000; it++) {
-    const st = p.createState({ maxBodyBytes: 64, datagram: false });
-    for (let k = 0; k < 6; k++) {
-      const [stream, b] = reads[Math.floor(rand() * reads.length)]!;
-      const m = b.slice();
-      for (let f = 0; f < 1 + Math.floor(rand() * 4); f++) m[Math.floor(rand() * m.length)] = Math.floor(rand() * 256);
-      drive(st, rand, stream, m);
-    }
-  }
+  },
 });

@@ -1,54 +1,15 @@
 // Every captured read split at every byte boundary, and fed a byte at a
 // time, gives the same exchanges as the reads whole: the parser never
 // depends on where the kernel cut the stream.
-import assert from "node:assert/strict";
-import type { Exchange } from "../common/parser.ts";
-import { load, Sim } from "./testdata.ts";
+import { splitSuite } from "../common/split_suite.ts";
+import { mqttParser } from "./mod.ts";
 import * as F from "./testdata/captured.ts";
-
-/** Exchanges without timestamps (split reads change which read a byte came in). */
-function shape(out: Exchange[]): unknown[] {
-  return out.map((x) => [x.req, x.resp, x.reqBytes, x.respBytes]);
-}
 
 const SMALL = [...F.V311, ...F.V5, ...F.V31, F.PROPS[0]!, ...F.RAW];
 
-Deno.test("every read split in two at every boundary: same exchanges", async () => {
-  for (const conn of SMALL) {
-    const reads = await load(conn);
-    const whole = new Sim(8);
-    reads.forEach(([st, b], i) => whole.push(st, b, i));
-    whole.close(1e6);
-    for (let r = 0; r < reads.length; r++) {
-      const [stream, b] = reads[r]!;
-      for (let cut = 1; cut < b.length; cut++) {
-        const s = new Sim(8);
-        reads.forEach(([st, bytes], i) => {
-          if (i !== r) return s.push(st, bytes, i);
-          s.push(stream, bytes.subarray(0, cut), i);
-          s.push(stream, bytes.subarray(cut), i);
-        });
-        s.close(1e6);
-        assert.equal(s.invalid, 0);
-        assert.deepEqual(shape(s.out), shape(whole.out), `read ${r} cut at ${cut}`);
-      }
-    }
-  }
-});
-
-Deno.test("every byte fed alone: same exchanges, the 100 KB payload included", async () => {
-  for (const conn of [...SMALL, F.PROPS[1]!]) {
-    const reads = await load(conn);
-    const whole = new Sim(64);
-    reads.forEach(([st, b], i) => whole.push(st, b, i));
-    whole.close(1e6);
-    const s = new Sim(64);
-    reads.forEach(([st, b], i) => {
-      for (let k = 0; k < b.length; k++) s.push(st, b.subarray(k, k + 1), i);
-    });
-    s.close(1e6);
-    assert.equal(s.invalid, 0);
-    assert.ok(whole.out.length >= 1);
-    assert.deepEqual(shape(s.out), shape(whole.out));
-  }
+splitSuite({
+  parser: mqttParser,
+  cut: SMALL,
+  bytewise: [...SMALL, F.PROPS[1]!],
+  bytewiseNote: "the 100 KB payload",
 });

@@ -2,19 +2,11 @@
 // cut at random places, never throw, never stall and keep memory bounded.
 import assert from "node:assert/strict";
 import { type Exchange, Stream } from "../common/parser.ts";
-import { driveParser } from "../common/fuzz_drive.ts";
+import { fuzzSuite } from "../common/fuzz_suite.ts";
 import { natsParser as p } from "./mod.ts";
-import { MAX_QUEUED, type NatsState } from "./state.ts";
-import { bytes, load, rng } from "./testdata.ts";
+import { MAX_QUEUED } from "./state.ts";
+import { bytes } from "./testdata.ts";
 import * as F from "./testdata/captured.ts";
-
-/** Drive every entry point with `buf` cut at random places, as the tracker would. */
-function drive(st: NatsState, rand: () => number, stream: Stream, buf: Uint8Array): void {
-  driveParser(p, st, rand, stream, buf, (st) => {
-    assert.ok(st.acks.length <= MAX_QUEUED && st.pings[0].length <= MAX_QUEUED && st.pings[1].length <= MAX_QUEUED);
-    for (const part of st.partial) assert.ok(!part || part.preview.length <= st.maxBodyBytes);
-  });
-}
 
 const TOKENS = [
   'CONNECT {"verbose":true,"pedantic":true,"user":"u","pass":"p"}\r\n',
@@ -38,49 +30,15 @@ const TOKENS = [
   "INFO ",
 ].map(bytes);
 
-Deno.test("random bytes never throw and keep memory bounded", () => {
-  const rand = rng(99);
-  for (let it = 0; it < 3000; it++) {
-    const st = p.createState({ maxBodyBytes: Math.floor(rand() * 40), datagram: false });
-    const buf = new Uint8Array(1 + Math.floor(rand() * 300));
-    for (let i = 0; i < buf.length; i++) buf[i] = Math.floor(rand() * 256);
-    drive(st, rand, it % 2 ? Stream.Request : Stream.Response, buf);
-  }
-});
-
-Deno.test("NATS-shaped soup never throws", () => {
-  const rand = rng(2024);
-  for (let it = 0; it < 3000; it++) {
-    const st = p.createState({ maxBodyBytes: 16, datagram: false });
-    const parts = Array.from(
-      { length: 1 + Math.floor(rand() * 30) },
-      () => TOKENS[Math.floor(rand() * TOKENS.length)]!,
-    );
-    const buf = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-    let o = 0;
-    for (const x of parts) buf.set(x, o), o += x.length;
-    drive(st, rand, Stream.Request, buf);
-    drive(st, rand, Stream.Response, buf);
-  }
-});
-
-Deno.test("mutated captures never throw", async () => {
-  const rand = rng(5);
-  const reads = [];
-  for (const conns of [F.SUB_PUB, F.ERRORS, F.LOGINS, F.IDLE]) {
-    for (const conn of conns) {
-      for (const [stream, b] of await load(conn)) if (b.length < 4096) reads.push([stream, b] as const);
-    }
-  }
-  for (let it = 0; it < 2000; it++) {
-    const st = p.createState({ maxBodyBytes: 64, datagram: false });
-    for (let k = 0; k < 6; k++) {
-      const [stream, b] = reads[Math.floor(rand() * reads.length)]!;
-      const m = b.slice();
-      for (let f = 0; f < 1 + Math.floor(rand() * 4); f++) m[Math.floor(rand() * m.length)] = Math.floor(rand() * 256);
-      drive(st, rand, stream, m);
-    }
-  }
+fuzzSuite({
+  parser: p,
+  invariants: (st) => {
+    assert.ok(st.acks.length <= MAX_QUEUED && st.pings[0].length <= MAX_QUEUED && st.pings[1].length <= MAX_QUEUED);
+    for (const part of st.partial) assert.ok(!part || part.preview.length <= st.maxBodyBytes);
+  },
+  soup: "NATS-shaped soup",
+  tokens: TOKENS,
+  captures: [...F.SUB_PUB, ...F.ERRORS, ...F.LOGINS, ...F.IDLE],
 });
 
 Deno.test("a line that never ends is refused at MAX_LINE, garbage at once", () => {
