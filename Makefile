@@ -13,7 +13,7 @@ APT_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make
 APT_TEST := nginx curl python3 procps iproute2 util-linux openssl libssl-dev wrk redis-server redis-tools \
 	mariadb-server mariadb-client python3-pymysql postgresql postgresql-contrib \
 	dnsmasq-base unbound dnsutils nghttp2-server nghttp2-client apache2-bin golang-go binutils \
-	mosquitto mosquitto-clients memcached libmemcached-tools nats-server rabbitmq-server python3-pika
+	mosquitto mosquitto-clients memcached libmemcached-tools nats-server rabbitmq-server python3-pika wget
 
 BUILD := build
 BPF_OBJ := $(BUILD)/l7trace.bpf.o

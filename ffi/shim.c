@@ -264,29 +264,26 @@ static struct bpf_link *attach_uprobe(struct bpf_program *prog, const char *path
 	return bpf_program__attach_uprobe_opts(prog, -1, path, 0, &opts);
 }
 
+/* A TLS library function and the programs of its entry and return. */
+struct tls_probe {
+	const char *func;
+	struct bpf_program *entry, *ret;
+};
+
 /*
- * Attach the TLS uprobes to one file (a libssl, or an executable that
- * exports OpenSSL's symbols), for every process that maps it. Functions the
- * file lacks (SSL_read_ex before OpenSSL 1.1.1) are skipped. Returns the
- * number of probes attached, or a negative errno when SSL_write and
- * SSL_read cannot both be probed.
+ * Attach each probe's entry and return program to its function in path.
+ * The first `required` functions must all be probed (or nothing stays
+ * attached); the others are skipped when the file lacks them. Returns the
+ * number of probes attached, or a negative errno.
  */
-int l7_attach_tls(const char *path)
+static int attach_tls_probes(const char *path, const struct tls_probe *probes, unsigned int n,
+			     unsigned int required)
 {
-	struct {
-		const char *func;
-		struct bpf_program *entry, *ret;
-	} probes[] = {
-		{ "SSL_write", skel ? skel->progs.ssl_write_entry : NULL, skel ? skel->progs.ssl_write_return : NULL },
-		{ "SSL_read", skel ? skel->progs.ssl_read_entry : NULL, skel ? skel->progs.ssl_read_return : NULL },
-		{ "SSL_write_ex", skel ? skel->progs.ssl_write_ex_entry : NULL, skel ? skel->progs.ssl_write_ex_return : NULL },
-		{ "SSL_read_ex", skel ? skel->progs.ssl_read_ex_entry : NULL, skel ? skel->progs.ssl_read_ex_return : NULL },
-	};
 	int attached = 0, start = link_count;
 
 	if (!skel)
 		return fail(-EINVAL, "Cannot attach TLS probes: the tracer is not open");
-	for (unsigned int i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+	for (unsigned int i = 0; i < n; i++) {
 		struct bpf_link *entry, *ret;
 
 		if (link_count + 2 > MAX_LINKS)
@@ -295,7 +292,7 @@ int l7_attach_tls(const char *path)
 		if (!entry) {
 			int err = -errno;
 
-			if (i < 2) {
+			if (i < required) {
 				while (link_count > start)
 					bpf_link__destroy(links[--link_count]);
 				return fail(err, "Cannot attach TLS probes to %s: %s: %s", path,
@@ -317,6 +314,42 @@ int l7_attach_tls(const char *path)
 		attached += 2;
 	}
 	return attached;
+}
+
+/*
+ * Attach the TLS uprobes to one file (a libssl, or an executable that
+ * exports OpenSSL's symbols), for every process that maps it. Functions the
+ * file lacks (SSL_read_ex before OpenSSL 1.1.1) are skipped. Returns the
+ * number of probes attached, or a negative errno when SSL_write and
+ * SSL_read cannot both be probed.
+ */
+int l7_attach_tls(const char *path)
+{
+	const struct tls_probe probes[] = {
+		{ "SSL_write", skel ? skel->progs.ssl_write_entry : NULL, skel ? skel->progs.ssl_write_return : NULL },
+		{ "SSL_read", skel ? skel->progs.ssl_read_entry : NULL, skel ? skel->progs.ssl_read_return : NULL },
+		{ "SSL_write_ex", skel ? skel->progs.ssl_write_ex_entry : NULL, skel ? skel->progs.ssl_write_ex_return : NULL },
+		{ "SSL_read_ex", skel ? skel->progs.ssl_read_ex_entry : NULL, skel ? skel->progs.ssl_read_ex_return : NULL },
+	};
+
+	return attach_tls_probes(path, probes, 4, 2);
+}
+
+/*
+ * Attach the TLS uprobes to a libgnutls: gnutls_record_send and
+ * gnutls_record_recv take (session, buffer, size) and return the bytes
+ * moved (ssize_t, negative on error), the shape of SSL_write and SSL_read,
+ * so their programs serve as they are; the session pointer keys the
+ * session-to-socket cache as the SSL pointer does.
+ */
+int l7_attach_gnutls(const char *path)
+{
+	const struct tls_probe probes[] = {
+		{ "gnutls_record_send", skel ? skel->progs.ssl_write_entry : NULL, skel ? skel->progs.ssl_write_return : NULL },
+		{ "gnutls_record_recv", skel ? skel->progs.ssl_read_entry : NULL, skel ? skel->progs.ssl_read_return : NULL },
+	};
+
+	return attach_tls_probes(path, probes, 2, 2);
 }
 
 /*

@@ -32,7 +32,7 @@ export interface WatchOptions {
   savePath: string | null;
   /** Replay this capture file instead of tracing (no root needed). */
   fromPath: string | null;
-  /** Attach the TLS uprobes, OpenSSL and Go (false with --no-tls). */
+  /** Attach the TLS uprobes, OpenSSL, GnuTLS and Go (false with --no-tls). */
   tls: boolean;
   /** Only this protocol (a registry name), or null for all. */
   protocol: string | null;
@@ -110,7 +110,7 @@ Capture:
   --workers N            worker threads, one ring buffer each (default: 1 per 4 CPUs)
   --max-capture-bytes N  copy at most N bytes of one syscall; the rest is skipped by length (default: 256K)
   --ring-size BYTES      ring buffer per worker, a power of two (default: 8M)
-  --no-tls               do not read TLS plaintext (OpenSSL, Go crypto/tls)
+  --no-tls               do not read TLS plaintext (OpenSSL, GnuTLS, Go crypto/tls)
   --save FILE            also write the raw kernel events to FILE
   --from FILE            replay FILE instead of tracing (no root needed)
   --capture-only         drain the kernel's events and discard them (a benchmark baseline)

@@ -1,8 +1,9 @@
 /**
- * Finds the TLS libraries programs use and attaches the OpenSSL uprobes to
- * each file once: every libssl in the usual library directories (so short
- * programs started later are covered from their first call), every libssl
- * that running processes map (through /proc/PID/root, so containers work),
+ * Finds the TLS libraries programs use and attaches the TLS uprobes to each
+ * file once: every libssl and libgnutls in the usual library directories
+ * (so short programs started later are covered from their first call),
+ * every one that running processes map (through /proc/PID/root, so
+ * containers work),
  * executables that export SSL_write themselves (static OpenSSL), and Go
  * executables' crypto/tls (each process of one also gets its itab address,
  * see lib/tls/go_binary.ts). On an exec event the new process is looked at
@@ -26,6 +27,15 @@ const LIBRARY_DIRS = [
   "/usr/lib/aarch64-linux-gnu",
 ];
 const LIBSSL = /\/libssl\.so(\.[0-9][0-9a-z.]*)?$/;
+const LIBGNUTLS = /\/libgnutls\.so(\.[0-9][0-9.]*)?$/;
+
+/** Which probes a file gets: OpenSSL's or GnuTLS's, or an executable's own (static OpenSSL, Go). */
+type FileKind = "openssl" | "gnutls" | "executable";
+
+/** The TLS library a mapped or listed path is, if any. */
+function libraryKind(path: string): FileKind | null {
+  return LIBSSL.test(path) ? "openssl" : LIBGNUTLS.test(path) ? "gnutls" : null;
+}
 
 /** Attaches TLS probes, each file once; says on stderr, once, why one failed. */
 export class TlsAttacher {
@@ -57,7 +67,8 @@ export class TlsAttacher {
       }
       for (const e of entries) {
         const path = `${dir}/${e.name}`;
-        if (LIBSSL.test(path)) this.#attach(path, true);
+        const kind = libraryKind(path);
+        if (kind) this.#attach(path, kind);
       }
     }
     let procs: Iterable<Deno.DirEntry>;
@@ -73,9 +84,9 @@ export class TlsAttacher {
   }
 
   /**
-   * Attaches to the libssl a process maps, and to its executable if it
-   * exports OpenSSL or is a Go program (which may map a libssl through cgo
-   * and still speak crypto/tls).
+   * Attaches to the libssl and libgnutls a process maps, and to its
+   * executable if it exports OpenSSL or is a Go program (which may map a
+   * libssl through cgo and still speak crypto/tls).
    */
   scanPid(pid: number): void {
     let maps: string;
@@ -88,17 +99,19 @@ export class TlsAttacher {
       const at = line.indexOf("/");
       if (at < 0) continue;
       const path = line.slice(at);
-      if (LIBSSL.test(path)) this.#attach(`/proc/${pid}/root${path}`, true);
+      const kind = libraryKind(path);
+      if (kind) this.#attach(`/proc/${pid}/root${path}`, kind);
     }
-    this.#attach(`/proc/${pid}/exe`, false);
+    this.#attach(`/proc/${pid}/exe`, "executable");
   }
 
   /** Attaches to one file unless it is the same file as one seen before. */
-  #attach(path: string, isLibrary: boolean): void {
+  #attach(path: string, kind: FileKind): void {
     const key = fileKey(path);
     if (key === null || this.#seen.has(key)) return;
     this.#seen.add(key);
-    if (!isLibrary && definedSymbols(path, ["SSL_write", "SSL_read"]).size < 2) {
+    if (kind === "gnutls") return this.#result(path, this.#shim.l7_attach_gnutls(cString(path)));
+    if (kind === "executable" && definedSymbols(path, ["SSL_write", "SSL_read"]).size < 2) {
       this.#attachGo(path);
       return;
     }

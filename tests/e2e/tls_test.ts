@@ -1,7 +1,8 @@
 /**
  * TLS end to end (root): plaintext read at OpenSSL by uprobes, for nginx and
  * curl, Python's ssl module, a server started after l7trace, Redis over
- * TLS, large responses, --no-tls, and a library that cannot be probed.
+ * TLS, large responses, --no-tls, and a library that cannot be probed; and
+ * at GnuTLS, for wget.
  */
 import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
@@ -208,4 +209,26 @@ Deno.test("a program with OpenSSL linked in statically, started after l7trace, i
   assert.deepEqual(mine.map((r) => [r.comm, r.tls, req(r).path, resp(r).status, resp(r).body]), [
     ["static_https_ge", true, "/api", 200, "static ok\n"],
   ], stderr);
+});
+
+Deno.test("wget (GnuTLS) to nginx over TLS: both sides in plaintext, keep-alive", async () => {
+  const nginx = await startNginx(`location = /api { return 200 "tls ok\\n"; }`, {}, cert);
+  const tracer = await startTracer();
+  const base = `https://127.0.0.1:${nginx.port}`;
+  const wget = new Deno.Command("wget", {
+    args: ["-q", "--no-check-certificate", "-O", "/dev/null", `${base}/api`, `${base}/api?n=2`],
+  }).spawn();
+  assert.equal((await wget.status).code, 0, "wget");
+  const { records, stderr } = await tracer.stop();
+  await nginx.stop();
+  assert.match(stderr, /TLS probes on [1-9]\d* files/);
+  for (const [pid, side] of [[wget.pid, "client"], [nginx.pid, "server"]] as const) {
+    const rs = byTime(recordsOf(records, pid, side));
+    assert.deepEqual(rs.map((r) => [r.protocol, req(r).method, req(r).path, resp(r).status, resp(r).body, r.tls]), [
+      ["http", "GET", "/api", 200, "tls ok\n", true],
+      ["http", "GET", "/api?n=2", 200, "tls ok\n", true],
+    ], `${side}: ${JSON.stringify(rs)}`);
+    assert.match(req(rs[0]!).headers["user-agent"]!, /^Wget\//);
+    assert.equal(new Set(rs.map((r) => r.remote_port + r.local_port)).size, 1, "one keep-alive connection");
+  }
 });
