@@ -59,6 +59,14 @@ FILTER_MAP(filter_lports, __u16);
 FILTER_MAP(filter_rports, __u16);
 FILTER_MAP(filter_raddrs, struct addr_key);
 
+/* --protocol-port: a server port's protocol (enum l7_protocol), taken without inference. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u16);
+	__type(value, __u8);
+} protocol_ports SEC(".maps");
+
 /* One ring buffer per worker, created and inserted by user space. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -395,6 +403,27 @@ static __always_inline int announce(struct conn_key *key, struct conn_state *c,
 	return 0;
 }
 
+/*
+ * The protocol --protocol-port gives a TCP socket: its local port's (the
+ * owner serves it) or else its remote port's (the owner is a client), as
+ * protocol | role << 8; 0 when neither port is listed. A global function,
+ * checked once by the verifier.
+ */
+__noinline int l7_port_protocol(__u64 sk_addr)
+{
+	struct sock *sk = (struct sock *)sk_addr;
+	__u16 local = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 remote = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	__u8 *p = bpf_map_lookup_elem(&protocol_ports, &local);
+
+	if (p)
+		return *p | L7_ROLE_SERVER << 8;
+	p = bpf_map_lookup_elem(&protocol_ports, &remote);
+	if (p)
+		return *p | L7_ROLE_CLIENT << 8;
+	return 0;
+}
+
 static long emit_chunk(__u32 i, void *unused)
 {
 	__u32 zero = 0;
@@ -595,6 +624,14 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 		/* No socket yet (Go TLS before any syscall of it): no addresses. */
 		if (a->kind == IO_SENDFILE || !a->sk || peek(a, head, &n, ret))
 			return;
+		int by_port = a->is_udp ? 0 : l7_port_protocol(a->sk);
+
+		if (by_port) {
+			proto = by_port & 0xff;
+			role = by_port >> 8 & 0xff;
+			c->flags &= ~(CONN_SPLIT | CONN_MQTT_HDR);
+			goto inferred;
+		}
 		if ((c->flags & CONN_SPLIT) && c->split_dir == dir &&
 		    (c->split_header & 0xffffff) == ret && n >= 1) {
 			split = c->split_header;
@@ -659,6 +696,7 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 			proto = inferred & 0xff;
 			role = inferred >> 8 & 0xff;
 		}
+inferred:
 		if (proto == L7_PROTO_UNKNOWN)
 			return;
 		c->protocol = proto;

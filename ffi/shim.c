@@ -223,6 +223,24 @@ int l7_filter_add(unsigned int kind, const void *value, unsigned int len)
 	return 0;
 }
 
+/*
+ * --protocol-port: connections with `port` as their server port speak
+ * `protocol` (enum l7_protocol), no inference asked. Call after l7_open.
+ * Returns 0 or a negative errno.
+ */
+int l7_protocol_port(unsigned int port, unsigned int protocol)
+{
+	__u16 key = port;
+	__u8 value = protocol;
+
+	if (!skel || port == 0 || port > 65535 || protocol == 0 || protocol > 255)
+		return fail(-EINVAL, "Cannot map port %u to protocol %u", port, protocol);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.protocol_ports), &key, &value, BPF_ANY))
+		return fail(-errno, "Cannot map port %u to a protocol: %s (at most 1024 ports)", port,
+			    strerror(errno));
+	return 0;
+}
+
 /* Attach every program. Returns 0 or a negative errno. */
 int l7_attach(void)
 {

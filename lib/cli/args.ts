@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { usageError } from "./errors.ts";
 import { type KernelFilters, parseKernelFilters } from "./kernel_filters.ts";
+import { parseProtocolPorts } from "./protocol_ports.ts";
 import { filterHelp, PROTOCOL_ALIASES, protocolFilterFlags, protocolNames } from "../protocols/registry.ts";
 import { buildRecordFilter, type RecordFilterSpec } from "../record_filter.ts";
 import { checkSort, parseGroupBy } from "../stat/mod.ts";
@@ -37,6 +38,8 @@ export interface WatchOptions {
   /** Only this protocol (a registry name), or null for all. */
   protocol: string | null;
   filters: KernelFilters;
+  /** --protocol-port: [server port, kernel protocol id] pairs, taken without inference. */
+  protocolPorts: [number, number][];
   /** Filters on finished records (latency, sizes, protocol flags). */
   recordFilter: RecordFilterSpec;
   /** Set for `stat`: aggregate instead of printing records. */
@@ -110,6 +113,10 @@ Capture:
   --workers N            worker threads, one ring buffer each (default: 1 per 4 CPUs)
   --max-capture-bytes N  copy at most N bytes of one syscall; the rest is skipped by length (default: 256K)
   --ring-size BYTES      ring buffer per worker, a power of two (default: 8M)
+  --protocol-port P=PORTS
+                         connections to these server ports speak protocol P, no inference asked
+                         (e.g. mqtt=1883,8883; repeatable): for connections opened before
+                         l7trace whose protocol is only recognised at its start, custom ports
   --no-tls               do not read TLS plaintext (OpenSSL, GnuTLS, Go crypto/tls)
   --save FILE            also write the raw kernel events to FILE
   --from FILE            replay FILE instead of tracing (no root needed)
@@ -159,6 +166,7 @@ const COMMON_OPTIONS = {
   "local-ports": { type: "string", multiple: true },
   "remote-ports": { type: "string", multiple: true },
   "remote-ips": { type: "string", multiple: true },
+  "protocol-port": { type: "string", multiple: true },
   side: { type: "string" },
   save: { type: "string" },
   from: { type: "string" },
@@ -293,6 +301,7 @@ export function parseCommandLine(args: string[], cpus: number): Command {
         "remote-ips": list("remote-ips"),
         side: str("side"),
       }),
+      protocolPorts: parseProtocolPorts(list("protocol-port")),
       recordFilter,
       stat: command === "stat" ? parseStatOptions(str, durationSec) : null,
       captureOnly: values["capture-only"] === true,

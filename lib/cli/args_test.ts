@@ -26,6 +26,7 @@ const DEFAULT_OPTIONS: WatchOptions = {
   tls: true,
   protocol: null,
   filters: { pids: [], comms: [], localPorts: [], remotePorts: [], remoteAddrs: [], side: "all" },
+  protocolPorts: [],
   recordFilter: { protocol: null, values: {}, minLatencyMs: null, minReqBytes: null, minRespBytes: null },
   stat: null,
   captureOnly: false,
@@ -230,4 +231,20 @@ Deno.test("workers default to one per 4 CPUs, at least 1, at most 64", () => {
   const options = (cpus: number) => (parseCommandLine(["watch"], cpus) as { options: WatchOptions }).options;
   assert.equal(options(12).workers, 3);
   assert.equal((parseCommandLine(["watch", "--workers", "5"], 2) as { options: WatchOptions }).options.workers, 5);
+});
+
+Deno.test("--protocol-port maps server ports to protocol ids; bad values are one-line usage errors", () => {
+  const ports = (...values: string[]) =>
+    (parseCommandLine(["watch", ...values.flatMap((v) => ["--protocol-port", v])], 2) as { options: WatchOptions })
+      .options.protocolPorts;
+  assert.deepEqual(ports("mqtt=1883,8883", "Redis=7000"), [[1883, 8], [8883, 8], [7000, 2]]);
+  assert.deepEqual(ports("nats=4222", "nats=4222"), [[4222, 9]]);
+  assert.match(usage(["watch", "--protocol-port", "1883"]), /--protocol-port: '1883' \(use PROTOCOL=PORT/);
+  assert.match(usage(["watch", "--protocol-port", "kafka=9092"]), /PROTOCOL one of http, redis/);
+  assert.match(usage(["watch", "--protocol-port", "mqtt=0"]), /'0' is not a port from 1 to 65535/);
+  assert.match(usage(["watch", "--protocol-port", "mqtt=1883x"]), /'1883x' is not a port/);
+  assert.match(
+    usage(["watch", "--protocol-port", "mqtt=1883", "--protocol-port", "redis=1883"]),
+    /port 1883 is given two protocols/,
+  );
 });

@@ -15,6 +15,7 @@ import type { WatchOptions } from "./args.ts";
 import { CliError } from "./errors.ts";
 import { preflight } from "./preflight.ts";
 import { filterFlags, installKernelFilters, sideMask } from "./kernel_filters.ts";
+import { installProtocolPorts } from "./protocol_ports.ts";
 import { protocolMask } from "../protocols/registry.ts";
 import { CaptureError, CaptureReader, encodeHeader } from "../capture/format.ts";
 import { replayBlocks } from "../capture/replay.ts";
@@ -56,6 +57,7 @@ function openTracer(options: WatchOptions): { shim: Shim; path: string } {
     options.tls ? 1 : 0,
   );
   if (rc === 0) rc = installKernelFilters(shim, f);
+  if (rc === 0) rc = installProtocolPorts(shim, options.protocolPorts);
   if (rc === 0) rc = shim.l7_attach();
   if (rc !== 0) {
     const why = lastError(shim) || `Cannot start the tracer: errno ${-rc}`;

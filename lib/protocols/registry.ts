@@ -69,6 +69,11 @@ export function parserNamed(name: string): Parser<unknown> | undefined {
   return BY_NAME.get(name)?.parser;
 }
 
+/** The kernel id (enum l7_protocol) of a protocol by name, or undefined. */
+export function protocolId(name: string): number | undefined {
+  return BY_NAME.get(name)?.id;
+}
+
 /** Names of the protocols l7trace parses, e.g. for `watch PROTOCOL`. */
 export function protocolNames(): string[] {
   return [...BY_NAME.keys()];

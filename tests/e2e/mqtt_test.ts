@@ -3,12 +3,13 @@
  * subscriber and mosquitto_pub publishers at QoS 0, 1 and 2 in MQTT 3.1,
  * 3.1.1 and 5, with exact records on the publishers', the subscriber's and the
  * broker's side (the broker's deliveries to the subscriber included), and
- * `--redact` and the `mqtt` filters on the same traffic.
+ * `--redact` and the `mqtt` filters on the same traffic. And a publisher
+ * connected before l7trace, traced with --protocol-port and only with it.
  */
 import assert from "node:assert/strict";
 import type { MqttRequest, MqttResponse } from "../../lib/protocols/mqtt/types.ts";
 import type { L7Record } from "../../lib/record.ts";
-import { recordsOf, type Server, startTracer } from "./harness.ts";
+import { recordsOf, type Server, sleep, startTracer } from "./harness.ts";
 import { byTime, type Ran, runClient, startMosquitto, stopAll } from "./daemons.ts";
 import { TextOutput } from "./text_output.ts";
 
@@ -313,6 +314,80 @@ Deno.test("CONNECTs of 2- and 3-byte Remaining Lengths (a Will of 200 B and of 2
       assert.deepEqual(theirs.map(view), want, `broker side of ${id}`);
     }
   } finally {
+    await stopAll(broker);
+  }
+});
+
+Deno.test("--protocol-port traces an MQTT connection opened before l7trace from its next packet; without it, nothing", async () => {
+  let broker: Server | undefined;
+  let pub: Deno.ChildProcess | undefined;
+  try {
+    broker = await startMosquitto();
+    // Connected before l7trace: a 3.1.1 publisher that sends a PUBLISH per line of its stdin.
+    pub = new Deno.Command("stdbuf", {
+      args: [
+        "-oL",
+        "mosquitto_pub",
+        "-p",
+        String(broker.port),
+        "-V",
+        "mqttv311",
+        "-i",
+        "late-pub",
+        "-t",
+        "e2e/late",
+        "-l",
+        "-d",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const out = new TextOutput(pub.stdout);
+    await out.until("received CONNACK", "mosquitto_pub -l");
+    const forced = await startTracer(["mqtt", "--protocol-port", `mqtt=${broker.port}`]);
+    const plain = await startTracer(["mqtt"]);
+    const stdin = pub.stdin.getWriter();
+    await stdin.write(new TextEncoder().encode("one\n"));
+    await sleep(200);
+    await stdin.write(new TextEncoder().encode("two\n"));
+    await sleep(200);
+    await stdin.close();
+    const [status, , stderr] = await Promise.all([pub.status, out.rest(), new Response(pub.stderr).text()]);
+    assert.equal(status.code, 0, stderr);
+    const pid = pub.pid;
+    pub = undefined;
+    const [f, p] = [await forced.stop(), await plain.stop()];
+    assert.equal(f.code, 0, f.stderr);
+    assert.equal(p.code, 0, p.stderr);
+
+    const client = byTime(recordsOf(f.records, pid, "client"));
+    assert.ok(client.length > 0, "no record on the client's side");
+    const port = client[0]!.local_port;
+    const server = byTime(recordsOf(f.records, broker.pid, "server").filter((r) => r.remote_port === port));
+    const late = (message: string) => {
+      const req: MqttRequest = {
+        type: "PUBLISH",
+        sender: "client",
+        topic: "e2e/late",
+        qos: 0,
+        retain: false,
+        dup: false,
+      };
+      req.payload_size = message.length;
+      req.payload = message;
+      return ["mqtt", req, null, 2 + 2 + "e2e/late".length + message.length, 0];
+    };
+    const want = [late("one"), late("two"), ["mqtt", { type: "DISCONNECT", sender: "client" }, null, 2, 0]];
+    const view = (r: L7Record) => [r.protocol, r.req, r.resp, r.req_bytes, r.resp_bytes];
+    assert.deepEqual(client.map(view), want, "client side");
+    assert.deepEqual(server.map(view), want, "broker side");
+    // Without the flag, no rule recognises MQTT mid-stream: the connection is not traced at all.
+    const unflagged = p.records.filter((r) => r.pid === pid || (r.pid === broker!.pid && r.remote_port === port));
+    assert.deepEqual(unflagged, []);
+  } finally {
+    pub?.kill("SIGKILL");
+    await pub?.status;
     await stopAll(broker);
   }
 });
