@@ -58,7 +58,9 @@ export interface AggregatorOptions {
 }
 
 function field(obj: unknown, name: string): unknown {
-  return typeof obj === "object" && obj !== null ? (obj as Record<string, unknown>)[name] : undefined;
+  return typeof obj === "object" && obj !== null && Object.hasOwn(obj, name)
+    ? (obj as Record<string, unknown>)[name]
+    : undefined;
 }
 
 /** memcached statuses that are errors: text `*ERROR`s and their binary counterparts. */

@@ -126,7 +126,9 @@ export function splitKey(key: string, columns: number): string[] {
 
 /** Field access that tolerates any shape. */
 function field(obj: unknown, name: string): unknown {
-  return typeof obj === "object" && obj !== null ? (obj as Record<string, unknown>)[name] : undefined;
+  return typeof obj === "object" && obj !== null && Object.hasOwn(obj, name)
+    ? (obj as Record<string, unknown>)[name]
+    : undefined;
 }
 
 /** A free-text value made safe as a key part. */

@@ -15,21 +15,13 @@ import {
   type StreamState,
 } from "./types.ts";
 import { checkRequestLine, checkStatusLine, latin1, MAX_HEAD_BYTES, MAX_HEADERS, PREFIX_CHECK, TCHAR } from "./scan.ts";
+import { addField, newFields, setField } from "../common/fields.ts";
 
 const LF = 10;
 const CR = 13;
 const SP = 32;
 const HT = 9;
 const COLON = 58;
-
-/**
- * Constructor of header objects: their prototype has no properties and a
- * null prototype, so any field name (`__proto__`, `constructor`) is a plain
- * own key, while the objects stay in V8's fast mode (Object.create(null)
- * makes slow dictionary objects).
- */
-export const Fields = function () {} as unknown as new () => HttpHeaders;
-Fields.prototype = Object.create(null);
 
 function trimOws(s: string, a: number, b: number): string {
   while (a < b && (s.charCodeAt(a) === SP || s.charCodeAt(a) === HT)) a++;
@@ -165,18 +157,16 @@ function fieldName(s: string, k: number): string {
 
 /** Header fields indexed by the last complete indexHead, whose text is `s`. */
 function buildFields(s: string): HttpHeaders {
-  const headers: HttpHeaders = new Fields();
+  const headers: HttpHeaders = newFields();
   let last = "";
   for (let k = 0; k < 4 * fieldCount; k += 4) {
     const colon = marks[k + 1]!;
     if (colon < 0) {
-      headers[last] += " " + trimOws(s, marks[k]!, marks[k + 2]!);
+      setField(headers, last, headers[last] + " " + trimOws(s, marks[k]!, marks[k + 2]!));
       continue;
     }
     const name = fieldName(s, k);
-    const value = trimOws(s, colon + 1, marks[k + 2]!);
-    const prev = headers[name];
-    headers[name] = prev === undefined ? value : prev + ", " + value;
+    addField(headers, name, trimOws(s, colon + 1, marks[k + 2]!));
     last = name;
   }
   return headers;

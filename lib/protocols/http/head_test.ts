@@ -79,12 +79,13 @@ Deno.test("parseFrame tolerates bare LF line endings", () => {
 
 Deno.test("parseFrame keeps hostile header names as plain keys", () => {
   const st = fresh();
-  const m = "GET / HTTP/1.1\r\n__proto__: x\r\nConstructor: y\r\n\r\n";
+  const m = "GET / HTTP/1.1\r\n__proto__: x\r\nConstructor: y\r\n__proto__: z\r\nconstructor: w\r\n  folded\r\n\r\n";
   assert.equal(p.parseFrame(st, Req, bytes(m), 1, 1), m.length);
   const h = st.reqQueue[0]!.msg.headers;
   assert.deepEqual(Object.keys(h), ["__proto__", "constructor"]);
-  assert.deepEqual([h["__proto__"], h["constructor"]], ["x", "y"]);
-  assert.equal(JSON.stringify(h), '{"__proto__":"x","constructor":"y"}');
+  assert.deepEqual([h["__proto__"], h["constructor"]], ["x, z", "y, w folded"]);
+  assert.equal(Object.getPrototypeOf(h), Object.prototype);
+  assert.equal(JSON.stringify(h), '{"__proto__":"x, z","constructor":"y, w folded"}');
 });
 
 Deno.test("parseFrame rejects non-HTTP and malformed framing with -1", () => {

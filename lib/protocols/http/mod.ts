@@ -93,7 +93,7 @@ const SECRET_HEADERS = ["authorization", "proxy-authorization", "cookie", "set-c
 export function redact(req: unknown, resp: unknown): void {
   for (const m of [req, resp] as ({ headers?: Record<string, string> } | null)[]) {
     if (!m?.headers) continue;
-    for (const name of SECRET_HEADERS) if (name in m.headers) m.headers[name] = "***";
+    for (const name of SECRET_HEADERS) if (Object.hasOwn(m.headers, name)) m.headers[name] = "***";
   }
 }
 

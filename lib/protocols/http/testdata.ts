@@ -7,7 +7,7 @@
 import { type Exchange, Stream } from "../common/parser.ts";
 import { httpParser } from "./mod.ts";
 import type { HttpHeaders, HttpState } from "./types.ts";
-import { Fields } from "./head.ts";
+import { newFields, setField } from "../common/fields.ts";
 
 /** A GET with a repeated header and odd whitespace. */
 export const GET_REQ = "GET /index.html?q=1 HTTP/1.1\r\n" +
@@ -51,7 +51,9 @@ export function bytes(s: string): Uint8Array {
 
 /** A header object like the parser's, to compare with parsed headers. */
 export function hdrs(o: Record<string, string>): HttpHeaders {
-  return Object.assign(new Fields(), o);
+  const h = newFields();
+  for (const [k, v] of Object.entries(o)) setField(h, k, v);
+  return h;
 }
 
 /** Deterministic PRNG (mulberry32) returning floats in [0, 1). */

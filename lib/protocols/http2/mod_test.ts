@@ -127,6 +127,22 @@ Deno.test("http2: padding, priority and CONTINUATION", () => {
   assert.equal(out[0]!.resp.status, 201);
 });
 
+Deno.test("http2: header names Object.prototype has are kept as own fields, repeats joined", () => {
+  const block = lit([
+    [":method", "GET"],
+    [":path", "/"],
+    ["__proto__", "x"],
+    ["constructor", "y"],
+    ["__proto__", "z"],
+    ["x-b", "1"],
+    ["x-b", "2"],
+  ]);
+  const out = run(cat(PREFACE, frame(1, 5, 1, block)), frame(1, 5, 1, lit([[":status", "200"]])));
+  const h = out[0]!.req.headers;
+  assert.equal(Object.getPrototypeOf(h), Object.prototype);
+  assert.equal(JSON.stringify(h), '{"__proto__":"x, z","constructor":"y","x-b":"1, 2"}');
+});
+
 Deno.test("http2: three interleaved streams, RST_STREAM and GOAWAY", () => {
   const req = (path: string) => lit([[":method", "GET"], [":path", path], [":scheme", "http"], [":authority", "h"]]);
   const client = cat(

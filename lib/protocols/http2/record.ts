@@ -6,17 +6,16 @@
  * @module
  */
 import type { Exchange } from "../common/parser.ts";
+import { addField, newFields } from "../common/fields.ts";
 import { UNKNOWN } from "./hpack.ts";
 import type { H2Stream, Half, Http2Headers, Http2Request, Http2Response, Http2State } from "./types.ts";
 
 const utf8 = new TextDecoder();
 
 function headerMap(fields: [string, string][]): Http2Headers {
-  const out: Http2Headers = {};
+  const out: Http2Headers = newFields();
   for (const [name, value] of fields) {
-    if (name.startsWith(":")) continue;
-    const key = name.toLowerCase();
-    out[key] = key in out ? `${out[key]}, ${value}` : value;
+    if (!name.startsWith(":")) addField(out, name.toLowerCase(), value);
   }
   return out;
 }
