@@ -14,8 +14,9 @@ import {
   Mode,
   type StreamState,
 } from "./types.ts";
-import { checkRequestLine, checkStatusLine, latin1, MAX_HEAD_BYTES, MAX_HEADERS, PREFIX_CHECK, TCHAR } from "./scan.ts";
+import { checkRequestLine, checkStatusLine, MAX_HEAD_BYTES, MAX_HEADERS, PREFIX_CHECK, TCHAR } from "./scan.ts";
 import { addField, newFields, setField } from "../common/fields.ts";
+import { latin1Text } from "../common/text.ts";
 
 const LF = 10;
 const CR = 13;
@@ -223,7 +224,7 @@ export function parseHead(
   buf: Uint8Array,
   end: number,
 ): number {
-  const text = latin1(scratch, 0, end);
+  const text = latin1Text(scratch, 0, end);
   const headers = buildFields(text);
   const nl = startLineEnd;
   const first = text.slice(0, buf[nl - 1] === CR ? nl - 1 : nl);

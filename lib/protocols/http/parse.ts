@@ -11,6 +11,7 @@ import { type ProtocolSwitch, Stream } from "../common/parser.ts";
 import { type HttpRequest, type HttpResponse, type HttpState, Mode, type Queued, type StreamState } from "./types.ts";
 import { BODY, indexHead, INTERIM, NO_BODY, parseHead } from "./head.ts";
 import { HEX, scanSection } from "./scan.ts";
+import { utf8Text } from "../common/text.ts";
 
 const LF = 10;
 const CR = 13;
@@ -20,8 +21,6 @@ const SEMI = 59;
 
 /** Longest chunk-size line (extensions included) accepted, in bytes. */
 export const MAX_CHUNK_LINE = 4096;
-
-const utf8 = new TextDecoder();
 
 /** A fresh, idle stream state. */
 export function newStreamState(): StreamState {
@@ -86,7 +85,7 @@ function bodyText(parts: Uint8Array[], kept: number): string {
     let o = 0;
     for (const p of parts) (b.set(p, o)), (o += p.length);
   }
-  return utf8.decode(b);
+  return utf8Text(b, 0, b.length);
 }
 
 /**

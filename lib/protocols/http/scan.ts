@@ -43,26 +43,6 @@ export const MAX_HEADERS = 256;
  */
 export const PREFIX_CHECK = 64;
 
-const utf8 = new TextDecoder();
-
-/** `buf[a, b)` as a Latin-1 string. */
-export function latin1(buf: Uint8Array, a: number, b: number): string {
-  // Deno's UTF-8 decoder is several times faster than any Latin-1 path and
-  // gives the same string for ASCII: equal length without U+FFFD proves the
-  // input was ASCII (multi-byte sequences shorten the string).
-  const v = buf.subarray(a, b);
-  const s = utf8.decode(v);
-  if (s.length === v.length && s.indexOf("\ufffd") < 0) return s;
-  let out = "";
-  for (let i = 0; i < v.length; i += 4096) {
-    out += String.fromCharCode.apply(
-      null,
-      v.subarray(i, i + 4096) as unknown as number[],
-    );
-  }
-  return out;
-}
-
 /**
  * Match `HTTP/1.0` or `HTTP/1.1` at `i` within `[i, e)`: the offset after it,
  * -2 when `[i, e)` is a proper prefix of one, -1 when it cannot be.

@@ -1,0 +1,42 @@
+/**
+ * Bytes to strings, fast for the short ASCII strings protocols are made of.
+ *
+ * Deno's TextDecoder costs ~0.14 µs a call whatever the length, and 1.2 to
+ * 4 µs for a view of a SharedArrayBuffer (it copies it the slow way). The
+ * Latin-1 slice of node:buffer costs ~0.05 µs for a 150-byte HTTP head and
+ * maps each byte to the code point of the same value, which is also the
+ * UTF-8 decoding of ASCII: a non-ASCII result alone takes the decoder.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+
+type Slice = (this: Uint8Array, start: number, end: number) => string;
+
+const nodeSlice = (Buffer.prototype as unknown as { latin1Slice?: Slice }).latin1Slice;
+const utf8 = new TextDecoder();
+const NON_ASCII = /[^\x00-\x7f]/;
+
+function fromCharCodes(this: Uint8Array, start: number, end: number): string {
+  let out = "";
+  for (let i = start; i < end; i += 4096) {
+    out += String.fromCharCode.apply(null, this.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
+  }
+  return out;
+}
+
+const slice: Slice = typeof nodeSlice === "function" ? nodeSlice : fromCharCodes;
+
+/** `buf[a, b)` as Latin-1: each byte becomes the code point of its value. */
+export function latin1Text(buf: Uint8Array, a: number, b: number): string {
+  return b > a ? slice.call(buf, a, b) : "";
+}
+
+/** `buf[a, b)` decoded as UTF-8, invalid sequences replaced by U+FFFD. */
+export function utf8Text(buf: Uint8Array, a: number, b: number): string {
+  if (b <= a) return "";
+  const s = slice.call(buf, a, b);
+  if (!NON_ASCII.test(s)) return s;
+  // slice(): a plain copy of a shared view decodes fast.
+  return utf8.decode(buf.buffer instanceof SharedArrayBuffer ? buf.slice(a, b) : buf.subarray(a, b));
+}
