@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { utf8Text } from "../common/text.ts";
 
 /** Frame types (§4.2.3); RabbitMQ sends heartbeats as type 8. */
 export const enum FrameType {
@@ -21,8 +22,6 @@ export const FRAME_HEADER = 7;
 export const FRAME_END = 0xce;
 /** "AMQP", the first four bytes of the protocol header (§4.2.2). */
 export const PROTOCOL_MAGIC = [0x41, 0x4d, 0x51, 0x50] as const;
-
-const utf8 = new TextDecoder();
 
 /** Big-endian u32 at `at` (the caller checked the bounds). */
 export function u32(b: Uint8Array, at: number): number {
@@ -138,12 +137,7 @@ export class Reader {
 
 /** Bytes as text: ASCII without a decoder call, else UTF-8 with invalid bytes replaced. */
 export function text(b: Uint8Array, from: number, to: number): string {
-  if (to - from <= 256) {
-    let ascii = true;
-    for (let i = from; i < to; i++) if (b[i]! >= 0x80) ascii = false;
-    if (ascii) return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
-  }
-  return utf8.decode(b.subarray(from, to));
+  return utf8Text(b, from, to);
 }
 
 /** Value sizes of the fixed-width field-table types (RabbitMQ's and the 0-9-1 errata's type octets). */

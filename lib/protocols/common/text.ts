@@ -15,7 +15,10 @@ type Slice = (this: Uint8Array, start: number, end: number) => string;
 
 const nodeSlice = (Buffer.prototype as unknown as { latin1Slice?: Slice }).latin1Slice;
 const utf8 = new TextDecoder();
-const NON_ASCII = /[^\x00-\x7f]/;
+/** Up to this many bytes, a loop builds the string faster than a call. */
+const SHORT = 12;
+/** latin1Slice gives one-byte strings: any code point above 0x7f came from a non-ASCII byte. */
+const NON_ASCII = /[\x80-\xff]/;
 
 function fromCharCodes(this: Uint8Array, start: number, end: number): string {
   let out = "";
@@ -34,9 +37,21 @@ export function latin1Text(buf: Uint8Array, a: number, b: number): string {
 
 /** `buf[a, b)` decoded as UTF-8, invalid sequences replaced by U+FFFD. */
 export function utf8Text(buf: Uint8Array, a: number, b: number): string {
-  if (b <= a) return "";
+  if (b - a <= SHORT) {
+    // A call costs more than a loop over a few bytes (a command word, a key).
+    let s = "";
+    for (let i = a; i < b; i++) {
+      const c = buf[i]!;
+      if (c >= 0x80) return decode(buf, a, b);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
   const s = slice.call(buf, a, b);
-  if (!NON_ASCII.test(s)) return s;
+  return NON_ASCII.test(s) ? decode(buf, a, b) : s;
+}
+
+function decode(buf: Uint8Array, a: number, b: number): string {
   // slice(): a plain copy of a shared view decodes fast.
   return utf8.decode(buf.buffer instanceof SharedArrayBuffer ? buf.slice(a, b) : buf.subarray(a, b));
 }

@@ -14,7 +14,16 @@ Deno.test("latin1Text maps every byte to the code point of its value", () => {
 
 Deno.test("utf8Text decodes like TextDecoder, ASCII or not, shared or not", () => {
   const dec = new TextDecoder();
-  const cases = ["", "ok", "plain ascii \u0000\u007f", "caf\u00e9 \u{1f600}", "x".repeat(5000) + "\u00ff"];
+  const cases = [
+    "",
+    "ok",
+    "\u00e9",
+    "exactly12byt",
+    "thirteen byte",
+    "plain ascii \u0000\u007f",
+    "caf\u00e9 \u{1f600}",
+    "x".repeat(5000) + "\u00ff",
+  ];
   for (const text of cases) {
     const bytes = new TextEncoder().encode(`<${text}>`);
     const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));

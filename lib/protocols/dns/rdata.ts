@@ -10,12 +10,12 @@
 
 import { T } from "./names.ts";
 import type { Reader } from "./wire.ts";
+import { utf8Text } from "../common/text.ts";
 
 const HEX = Array.from(
   { length: 256 },
   (_, i) => i.toString(16).padStart(2, "0"),
 );
-const utf8 = new TextDecoder();
 
 /** `s`, or its first `max` characters followed by `...` when longer. */
 export function cut(s: string, max: number): string {
@@ -69,13 +69,7 @@ export function ipv6(b: Uint8Array, at: number): string {
 
 /** Bytes as text: ASCII directly, anything else through a lenient UTF-8 decode. */
 function text(b: Uint8Array, at: number, len: number): string {
-  let s = "";
-  for (let i = at; i < at + len; i++) {
-    const c = b[i]!;
-    if (c >= 0x80) return utf8.decode(b.subarray(at, at + len));
-    s += String.fromCharCode(c);
-  }
-  return s;
+  return utf8Text(b, at, at + len);
 }
 
 /** The character-strings of TXT data, concatenated, or null when malformed. */

@@ -9,8 +9,7 @@ import type { Exchange } from "../common/parser.ts";
 import { addField, newFields } from "../common/fields.ts";
 import { UNKNOWN } from "./hpack.ts";
 import type { H2Stream, Half, Http2Headers, Http2Request, Http2Response, Http2State } from "./types.ts";
-
-const utf8 = new TextDecoder();
+import { utf8Text } from "../common/text.ts";
 
 function headerMap(fields: [string, string][]): Http2Headers {
   const out: Http2Headers = newFields();
@@ -36,7 +35,7 @@ function bodyOf(half: Half, grpc: boolean): string {
     b.set(part, at);
     at += part.length;
   }
-  if (!grpc) return utf8.decode(b);
+  if (!grpc) return utf8Text(b, 0, b.length);
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 

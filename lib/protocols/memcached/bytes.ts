@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { utf8Text } from "../common/text.ts";
 
 /** Carriage return and line feed. */
 export const CR = 13;
@@ -19,22 +20,9 @@ export const MAX_LINE = 65536;
 /** Largest data block accepted (memcached's item size limit is at most 1 GiB). */
 export const MAX_BLOCK = 1 << 30;
 
-const utf8 = new TextDecoder("utf-8", { fatal: false });
-
 /** UTF-8 text of `buf[a, e)` (invalid bytes replaced). */
 export function text(buf: Uint8Array, a: number, e: number): string {
-  if (e <= a) return "";
-  // ASCII fast path: most keys and command lines are ASCII.
-  if (e - a <= 64) {
-    let s = "";
-    for (let i = a; i < e; i++) {
-      const c = buf[i]!;
-      if (c >= 0x80) return utf8.decode(buf.subarray(a, e));
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  return utf8.decode(buf.subarray(a, e));
+  return utf8Text(buf, a, e);
 }
 
 /**

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { utf8Text } from "../common/text.ts";
 
 /** Control packet types (the high nibble of the first byte). */
 export const enum PacketType {
@@ -112,8 +113,6 @@ export function varintLen(n: number): number {
   return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
 }
 
-const utf8 = new TextDecoder();
-
 /**
  * A cursor over one packet's bytes `[pos, end)`. Reads past the end set
  * `ok` to false and return zero values, so a parser checks once at the end.
@@ -184,11 +183,7 @@ export class Reader {
   str(): string {
     const at = this.lengthPrefixed();
     if (at < 0) return "";
-    const bytes = this.b.subarray(at, this.pos);
-    // Topics and identifiers are mostly short ASCII: no decoder call for them.
-    if (bytes.length > 256) return utf8.decode(bytes);
-    for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return utf8.decode(bytes);
-    return String.fromCharCode.apply(null, bytes as unknown as number[]);
+    return utf8Text(this.b, at, this.pos);
   }
 
   /** Binary Data (§1.5.6): only its length is kept. */

@@ -7,6 +7,7 @@
  */
 
 import type { MysqlResponse } from "./types.ts";
+import { utf8Text } from "../common/text.ts";
 
 /**
  * Cursor shared by the readers below so that they return plain numbers
@@ -14,8 +15,6 @@ import type { MysqlResponse } from "./types.ts";
  * read), `cut` tells whether the last {@linkcode text} was shortened.
  */
 export const rd = { pos: 0, cut: false };
-
-const utf8 = new TextDecoder();
 
 /** Little-endian unsigned 16-bit integer at `i`. */
 export function le16(b: Uint8Array, i: number): number {
@@ -70,7 +69,7 @@ export function text(b: Uint8Array, a: number, e: number, max: number): string {
     // Never split a multi-byte sequence: back off over continuation bytes.
     while (e > a && (b[e]! & 0xc0) === 0x80) e--;
   }
-  return e > a ? utf8.decode(b.subarray(a, e)) : "";
+  return utf8Text(b, a, e);
 }
 
 /** True when `c` may appear in SQL text or a name: printable, whitespace or UTF-8. */

@@ -4,8 +4,7 @@
  *
  * @module
  */
-
-const utf8 = new TextDecoder("utf-8");
+import { utf8Text } from "../common/text.ts";
 
 /** Whether b[at..at+word.length) spells `word` (upper-case ASCII) in any case. */
 export function verbAt(b: Uint8Array, at: number, word: string): boolean {
@@ -36,10 +35,7 @@ export function decimal(b: Uint8Array, from: number, to: number): number {
 
 /** b[from..to) as text: ASCII without a decoder call, else UTF-8 (bad bytes as U+FFFD). */
 export function text(b: Uint8Array, from: number, to: number): string {
-  let ascii = to - from <= 256;
-  for (let i = from; ascii && i < to; i++) if (b[i]! >= 0x80) ascii = false;
-  if (ascii) return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
-  return utf8.decode(b.subarray(from, to));
+  return utf8Text(b, from, to);
 }
 
 export { hex, printableText } from "../common/payload.ts";

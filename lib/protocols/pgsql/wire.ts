@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { utf8Text } from "../common/text.ts";
 
 /** Largest message length accepted (the server's own limit is 1 GiB). */
 export const MAX_LEN = 1 << 30;
@@ -16,8 +17,6 @@ export const SSL_CODE = 80877103;
 export const GSS_CODE = 80877104;
 /** CancelRequest code. */
 export const CANCEL_CODE = 80877102;
-
-const utf8 = new TextDecoder();
 
 /** Unsigned 32-bit big-endian integer at `i` (caller checks bounds). */
 export function u32(b: Uint8Array, i: number): number {
@@ -60,7 +59,7 @@ export function cutEnd(
 
 /** `buf[a, b)` decoded as UTF-8 (invalid sequences become U+FFFD). */
 export function text(buf: Uint8Array, a: number, b: number): string {
-  return b <= a ? "" : utf8.decode(buf.subarray(a, b));
+  return utf8Text(buf, a, b);
 }
 
 const HEX_DIGITS = "0123456789abcdef";

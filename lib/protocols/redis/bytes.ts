@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { utf8Text } from "../common/text.ts";
 
 /** Line feed. */
 export const LF = 10;
@@ -46,19 +47,9 @@ export const MAX_LINE = 64 * 1024;
 /** Bytes always kept of command words and of a reply's first element. */
 export const HEAD = 32;
 
-const utf8 = new TextDecoder();
-
 /** `buf[a, e)` decoded as UTF-8, non-fatally (bad bytes become U+FFFD). */
 export function text(buf: Uint8Array, a: number, e: number): string {
-  if (e - a > 24) return utf8.decode(buf.subarray(a, e));
-  // Short ASCII strings (keys, commands, OK) are built faster by hand.
-  let s = "";
-  for (let i = a; i < e; i++) {
-    const c = buf[i]!;
-    if (c >= 0x80) return utf8.decode(buf.subarray(a, e));
-    s += String.fromCharCode(c);
-  }
-  return s;
+  return utf8Text(buf, a, e);
 }
 
 /** `buf[a, e)` with ASCII letters upper-cased, other bytes as Latin-1. */
