@@ -247,6 +247,7 @@ struct emit_ctx {
 	__u64 left;		/* bytes of the syscall not yet walked */
 	__u64 budget;		/* bytes we may still copy */
 	__u64 pos;		/* stream offset of the next byte */
+	__u64 fill;		/* payload bytes staged, not yet emitted */
 	__u32 tgid;
 	__s32 fd;
 };
@@ -255,17 +256,31 @@ struct emit_ctx {
 struct scratch {
 	struct emit_ctx c;
 	struct l7_data_event ev;
-	__u8 payload[L7_MAX_CHUNK];
+	/* Twice the chunk: the verifier sees offset + length below its end. */
+	__u8 payload[2 * L7_MAX_CHUNK];
 };
 
 
 
+/*
+ * One staging area per CPU, indexed by CPU number: a plain array, because
+ * a per-CPU value is limited to 32 KiB and this one holds two chunks. The
+ * shim sizes it to the number of possible CPUs before loading.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
+
+/* This CPU's staging area. */
+static __always_inline struct scratch *cpu_scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch_map, &cpu);
+}
 
 __u64 next_conn_id = 0;
 
@@ -424,11 +439,31 @@ __noinline int l7_port_protocol(__u64 sk_addr)
 	return 0;
 }
 
+/* Emits the payload staged so far as one data event. */
+static __always_inline void flush_staged(struct scratch *s)
+{
+	struct emit_ctx *c = &s->c;
+	__u64 n = c->fill;
+
+	c->fill = 0;
+	if (n == 0 || n > L7_MAX_CHUNK)
+		return;
+	s->ev.h.size = sizeof(s->ev) + n;
+	s->ev.pos = c->pos - n;
+	s->ev.len = n;
+	emit(c->tgid, c->fd, &s->ev, sizeof(s->ev) + n);
+}
+
+/*
+ * One step of the copy: load the next iovec, or copy from the current one
+ * into the staged payload, emitted once full. Consecutive iovecs share
+ * events: a writev of a head and a body is one event, not two.
+ */
 static long emit_chunk(__u32 i, void *unused)
 {
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+	struct scratch *s = cpu_scratch();
 	struct emit_ctx *c;
+	__u64 off;
 	__u32 n;
 
 	if (!s)
@@ -450,23 +485,25 @@ static long emit_chunk(__u32 i, void *unused)
 		c->avail = v.iov_len < c->left ? v.iov_len : c->left;
 		return 0;
 	}
-	n = c->avail < L7_MAX_CHUNK ? c->avail : L7_MAX_CHUNK;
+	off = c->fill;
+	if (off >= L7_MAX_CHUNK)
+		return 1;
+	n = c->avail < L7_MAX_CHUNK - off ? c->avail : L7_MAX_CHUNK - off;
 	if (n > c->budget)
 		n = c->budget;
 	asm volatile("" : "+r"(n));
 	if (n == 0 || n > L7_MAX_CHUNK)
 		return 1;
-	s->ev.h.size = sizeof(s->ev) + n;
-	s->ev.pos = c->pos;
-	s->ev.len = n;
-	if (bpf_probe_read_user(s->payload, n, (void *)c->base))
+	if (bpf_probe_read_user(s->payload + off, n, (void *)c->base))
 		return 1;
-	emit(c->tgid, c->fd, &s->ev, sizeof(s->ev) + n);
+	c->fill += n;
 	c->base += n;
 	c->avail -= n;
 	c->left -= n;
 	c->budget -= n;
 	c->pos += n;
+	if (c->fill >= L7_MAX_CHUNK)
+		flush_staged(s);
 	return 0;
 }
 
@@ -718,8 +755,7 @@ inferred:
 		c->flags |= CONN_ANNOUNCED;
 	}
 
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+	struct scratch *s = cpu_scratch();
 
 	if (!s)
 		return;
@@ -761,6 +797,7 @@ inferred:
 	ec->tgid = key.tgid;
 	ec->fd = key.fd;
 	ec->next_iov = 0;
+	ec->fill = 0;
 	if (a->kind == IO_BUF) {
 		ec->iov = 0;
 		ec->iovcnt = 0;
@@ -771,8 +808,9 @@ inferred:
 		ec->iovcnt = a->count < MAX_IOVECS ? a->count : MAX_IOVECS;
 		ec->avail = 0;
 	}
-	/* One iteration per chunk, plus one per iovec loaded. */
-	bpf_loop(MAX_IOVECS + max_capture_bytes / L7_MAX_CHUNK + 2, emit_chunk, NULL, 0);
+	/* An iteration per iovec loaded, per copy that ends one, per full event. */
+	bpf_loop(2 * MAX_IOVECS + max_capture_bytes / L7_MAX_CHUNK + 2, emit_chunk, NULL, 0);
+	flush_staged(s);
 	if (ec->left > 0) {
 		/* Reuse the staged header for a payload-less gap event. */
 		s->ev.h.kind = L7_EVENT_GAP;

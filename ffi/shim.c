@@ -171,6 +171,8 @@ int l7_open(unsigned int nr_rings, unsigned int ring_bytes,
 	skel->rodata->side_mask = side_mask;
 	skel->rodata->exec_events = exec_events;
 	bpf_map__set_max_entries(skel->maps.rings, nr_rings);
+	if (libbpf_num_possible_cpus() > 0)
+		bpf_map__set_max_entries(skel->maps.scratch_map, libbpf_num_possible_cpus());
 	/*
 	 * The inner ring template keeps its declared size: the kernel does not
 	 * compare ring sizes when a ring is inserted, and libbpf 1.1 crashes

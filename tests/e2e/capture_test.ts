@@ -6,9 +6,28 @@ import assert from "node:assert/strict";
 import type { L7Record } from "../../lib/record.ts";
 import { req, resp } from "./http_records.ts";
 import { recordsOf, socketClient, startNginx, startTestHttpServer, startTracer } from "./harness.ts";
+import { CaptureReader } from "../../lib/capture/format.ts";
+import { Direction, EventKind, Layout } from "../../ffi/shim.ts";
 
 function byTime(records: L7Record[]): L7Record[] {
   return [...records].sort((a, b) => a.ts.localeCompare(b.ts));
+}
+
+/** Payload lengths of the data events of process `pid` in a capture, by direction. */
+async function dataEvents(path: string, pid: number): Promise<{ send: number[]; recv: number[] }> {
+  const out = { send: [] as number[], recv: [] as number[] };
+  const { reader } = await CaptureReader.open(path);
+  for (let block; (block = await reader.next());) {
+    const e = block.events;
+    const v = new DataView(e.buffer, e.byteOffset, e.byteLength);
+    for (let at = 0; at < e.length; at += (v.getUint32(at, true) + 7) & ~7) {
+      if (v.getUint16(at + Layout.header.kind, true) !== EventKind.Data) continue;
+      if (v.getUint32(at + Layout.header.tgid, true) !== pid) continue;
+      const len = v.getUint32(at + Layout.data.len, true);
+      (e[at + Layout.header.direction] === Direction.Send ? out.send : out.recv).push(len);
+    }
+  }
+  return out;
 }
 
 async function curl(args: string[]): Promise<number> {
@@ -55,12 +74,20 @@ Deno.test("nginx serving a static file with sendfile gives the right status and 
   assert.equal(resp(client[0]!).body, "a".repeat(1024));
 });
 
-Deno.test("a client using sendmsg/recvmsg and writev/readv is traced", async () => {
+Deno.test("a client using sendmsg/recvmsg and writev/readv is traced, one event a syscall", async () => {
   const py = await startTestHttpServer();
-  const tracer = await startTracer();
+  const dir = await Deno.makeTempDir({ prefix: "l7trace-vectored-" });
+  const tracer = await startTracer(["--save", `${dir}/cap`]);
   const client = await socketClient(["vectored", "127.0.0.1", String(py.port)]);
   const { records } = await tracer.stop();
   await py.stop();
+  // sendmsg of 3 iovecs and writev of 2: each syscall's bytes in one event.
+  const events = await dataEvents(`${dir}/cap`, client.pid);
+  await Deno.remove(dir, { recursive: true });
+  assert.deepEqual(events.send, [
+    "GET /hello HTTP/1.1\r\nHost: vectored\r\n\r\n".length,
+    "GET /echo?id=v HTTP/1.1\r\nHost: vectored\r\n\r\n".length,
+  ]);
   assert.deepEqual(client.lines, ["hello", "id=v"]);
 
   const mine = byTime(recordsOf(records, client.pid, "client"));
