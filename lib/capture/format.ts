@@ -120,6 +120,8 @@ export class CaptureReader {
   readonly #file: Deno.FsFile;
   #offset = 0;
   #buf = new Uint8Array(1 << 20);
+  /** Unconsumed bytes are #buf[#start, #start + #len). */
+  #start = 0;
   #len = 0;
   #eof = false;
 
@@ -163,7 +165,7 @@ export class CaptureReader {
         "the file ends inside a block header",
       );
     }
-    const v = new DataView(this.#buf.buffer, 0, BLOCK_HEADER_BYTES);
+    const v = new DataView(this.#buf.buffer, this.#start, BLOCK_HEADER_BYTES);
     if (v.getUint32(0, true) !== BLOCK_MAGIC) {
       throw new CaptureError(this.#path, at, "no block starts here (corrupt)");
     }
@@ -186,7 +188,8 @@ export class CaptureReader {
       );
     }
     const events = new Uint8Array(new SharedArrayBuffer(length));
-    events.set(this.#buf.subarray(BLOCK_HEADER_BYTES, BLOCK_HEADER_BYTES + length));
+    const from = this.#start + BLOCK_HEADER_BYTES;
+    events.set(this.#buf.subarray(from, from + length));
     if (crc32(events) !== crc) {
       throw new CaptureError(
         this.#path,
@@ -204,21 +207,28 @@ export class CaptureReader {
   }
 
   async #fill(want: number): Promise<void> {
-    if (want > this.#buf.length) {
-      const next = new Uint8Array(Math.max(want, this.#buf.length * 2));
-      next.set(this.#buf.subarray(0, this.#len));
-      this.#buf = next;
+    if (this.#len >= want) return;
+    // Unconsumed bytes move to the front only when the wanted ones would
+    // not fit after them: moving them after every block was quadratic.
+    if (this.#start + want > this.#buf.length) {
+      if (want > this.#buf.length) {
+        const next = new Uint8Array(Math.max(want, this.#buf.length * 2));
+        next.set(this.#buf.subarray(this.#start, this.#start + this.#len));
+        this.#buf = next;
+      } else this.#buf.copyWithin(0, this.#start, this.#start + this.#len);
+      this.#start = 0;
     }
     while (this.#len < want && !this.#eof) {
-      const n = await this.#file.read(this.#buf.subarray(this.#len));
+      const n = await this.#file.read(this.#buf.subarray(this.#start + this.#len));
       if (n === null) this.#eof = true;
       else this.#len += n;
     }
   }
 
   #consume(n: number): void {
-    this.#buf.copyWithin(0, n, this.#len);
+    this.#start += n;
     this.#len -= n;
+    if (this.#len === 0) this.#start = 0;
     this.#offset += n;
   }
 }

@@ -86,6 +86,25 @@ Deno.test("CaptureReader returns blocks in order with their ring, then null", as
   await Deno.remove(path);
 });
 
+Deno.test("CaptureReader reads blocks of every size across its buffer's refills and growth", async () => {
+  // Sizes around and beyond the 1 MiB read buffer, so blocks straddle refills.
+  const sizes = [8, 700_000, 300_000, 3 << 20, 1, 1 << 20, 524_288, 999_999, 16, 2_500_000, 64];
+  const blocks = sizes.map((n, k) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + k * 7) & 255));
+  const { path, reader } = await readerFor(concat(encodeHeader(0), ...blocks.map((b, k) => encodeBlock(b, k % 4))));
+  for (const [k, b] of blocks.entries()) {
+    const got = await reader.next();
+    assert.ok(got, `block ${k}`);
+    assert.equal(got.ring, k % 4);
+    assert.ok(
+      got.events.length === b.length && got.events.every((x, i) => x === b[i]),
+      `block ${k} of ${b.length} bytes`,
+    );
+  }
+  assert.equal(await reader.next(), null);
+  reader.close();
+  await Deno.remove(path);
+});
+
 Deno.test("CaptureReader stops at a truncated or corrupt block and names its offset", async () => {
   const one = encodeBlock(new Uint8Array(24).fill(7), 0);
   const two = encodeBlock(new Uint8Array(64).fill(9), 1);
