@@ -32,8 +32,3 @@ export function setField(fields: FieldMap, name: string, value: string): void {
     Object.defineProperty(fields, name, { value, writable: true, enumerable: true, configurable: true });
   } else fields[name] = value;
 }
-
-/** The value of own field `name`, or undefined (never an inherited property). */
-export function getField(fields: FieldMap, name: string): string | undefined {
-  return Object.hasOwn(fields, name) ? fields[name] : undefined;
-}
