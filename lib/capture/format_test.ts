@@ -105,6 +105,27 @@ Deno.test("CaptureReader reads blocks of every size across its buffer's refills 
   await Deno.remove(path);
 });
 
+Deno.test("CaptureReader with reuse reads blocks into its buffers in turn", async () => {
+  const blocks = [8, 2 << 20, 24, 16, 3 << 20, 40].map((n, k) => new Uint8Array(n).fill(k + 1));
+  const path = await Deno.makeTempFile();
+  await Deno.writeFile(path, concat(encodeHeader(0), ...blocks.map((b) => encodeBlock(b, 1))));
+  const { reader } = await CaptureReader.open(path, { reuse: 2 });
+  const got = [];
+  for (const b of blocks) {
+    const block = await reader.next();
+    assert.ok(block && block.events.length === b.length && block.events.every((x) => x === b[0]));
+    got.push(block.events);
+  }
+  assert.equal(await reader.next(), null);
+  reader.close();
+  await Deno.remove(path);
+  // Two buffers in turn, each holding the latest block read into it; block
+  // 4 needed a larger one than block 0's.
+  assert.ok(got[0]!.buffer === got[2]!.buffer && got[1]!.buffer === got[3]!.buffer);
+  assert.ok(got[3]!.buffer === got[5]!.buffer && got[4]!.buffer !== got[2]!.buffer);
+  assert.deepEqual([got[0]![0], got[1]![0]], [3, 6], "blocks 0 and 1 were overwritten by blocks 2 and 5");
+});
+
 Deno.test("CaptureReader stops at a truncated or corrupt block and names its offset", async () => {
   const one = encodeBlock(new Uint8Array(24).fill(7), 0);
   const two = encodeBlock(new Uint8Array(64).fill(9), 1);

@@ -95,6 +95,14 @@ function wholeBlock(events: Uint8Array, view: DataView, ring: number): { parts: 
   return { parts: [{ bytes, seqs: new Float64Array(0), sources: new Uint8Array(count).fill(ring) }], count };
 }
 
+/**
+ * How many block buffers a CaptureReader feeding {@linkcode replayBlocks}
+ * may reuse in turn: a block is read while the one before is in flight,
+ * and that one is done (its worker has copied it) before the next read.
+ * Three leave a block of margin.
+ */
+export const REPLAY_BLOCK_BUFFERS = 3;
+
 /** Outcome of a replay: events read, and the damage that stopped it, if any. */
 export interface ReplayResult {
   events: number;

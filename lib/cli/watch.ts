@@ -18,7 +18,7 @@ import { filterFlags, installKernelFilters, sideMask } from "./kernel_filters.ts
 import { installProtocolPorts } from "./protocol_ports.ts";
 import { protocolMask } from "../protocols/registry.ts";
 import { CaptureError, CaptureReader, encodeHeader } from "../capture/format.ts";
-import { replayBlocks } from "../capture/replay.ts";
+import { REPLAY_BLOCK_BUFFERS, replayBlocks } from "../capture/replay.ts";
 import { TlsAttacher } from "../tls/attach.ts";
 import { StatPrinter } from "./stat_printer.ts";
 
@@ -251,7 +251,7 @@ function summary(records: number, stats: TrackerStats[], lost: string): string {
 async function watchReplay(options: WatchOptions, path: string): Promise<number> {
   let opened;
   try {
-    opened = await CaptureReader.open(path);
+    opened = await CaptureReader.open(path, { reuse: REPLAY_BLOCK_BUFFERS });
   } catch (error) {
     if (error instanceof CaptureError) throw new CliError(error.message);
     throw error;
