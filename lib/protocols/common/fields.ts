@@ -28,7 +28,8 @@ export function addField(fields: FieldMap, name: string, value: string): void {
 
 /** Sets `name` to `value` as an own property, whatever the name. */
 export function setField(fields: FieldMap, name: string, value: string): void {
-  if (name === "__proto__" || !(typeof fields[name] === "string" || fields[name] === undefined)) {
+  const prev: unknown = fields[name];
+  if (name === "__proto__" || (prev !== undefined && typeof prev !== "string")) {
     Object.defineProperty(fields, name, { value, writable: true, enumerable: true, configurable: true });
   } else fields[name] = value;
 }

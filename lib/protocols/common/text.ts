@@ -13,22 +13,12 @@ import { Buffer } from "node:buffer";
 
 type Slice = (this: Uint8Array, start: number, end: number) => string;
 
-const nodeSlice = (Buffer.prototype as unknown as { latin1Slice?: Slice }).latin1Slice;
+const slice = (Buffer.prototype as unknown as { latin1Slice: Slice }).latin1Slice;
 const utf8 = new TextDecoder();
 /** Up to this many bytes, a loop builds the string faster than a call. */
 const SHORT = 12;
 /** latin1Slice gives one-byte strings: any code point above 0x7f came from a non-ASCII byte. */
 const NON_ASCII = /[\x80-\xff]/;
-
-function fromCharCodes(this: Uint8Array, start: number, end: number): string {
-  let out = "";
-  for (let i = start; i < end; i += 4096) {
-    out += String.fromCharCode.apply(null, this.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
-  }
-  return out;
-}
-
-const slice: Slice = typeof nodeSlice === "function" ? nodeSlice : fromCharCodes;
 
 /** `buf[a, b)` as Latin-1: each byte becomes the code point of its value. */
 export function latin1Text(buf: Uint8Array, a: number, b: number): string {
