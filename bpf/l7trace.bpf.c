@@ -78,28 +78,12 @@ struct {
 	});
 } rings SEC(".maps");
 
-struct conn_key {
-	__u32 tgid;
-	__s32 fd;
-};
-
 #define CONN_ANNOUNCED 1	/* OPEN was emitted: user space tracks it */
 #define CONN_DISABLED 2		/* user space asked for no more data */
 #define CONN_MIDSTREAM 4	/* first seen on data, not connect/accept */
 #define CONN_TLS 8		/* data comes from the TLS library; ciphertext is ignored */
 #define CONN_SPLIT 16		/* split_header holds the header read just before */
 #define CONN_MQTT_HDR 32	/* split_header holds an MQTT fixed header being read */
-
-struct conn_state {
-	__u64 id;
-	__u64 pos[2];		/* bytes moved so far, per direction */
-	__u8 role;
-	__u8 protocol;
-	__u8 flags;
-	__u8 split_dir;		/* direction of split_header */
-	__u32 split_header;	/* a lone 4-byte MySQL packet header, or an MQTT one */
-	__u64 sk;		/* struct sock *, from its first socket syscall */
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

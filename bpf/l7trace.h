@@ -110,6 +110,27 @@ struct l7_close_event {
 	__u64 recv_bytes;
 };
 
+/*
+ * The kernel's connection map (conns), keyed by (tgid, fd). The shim reads
+ * its values too: a lookup copies the whole value, so both sides must agree
+ * on its size.
+ */
+struct conn_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct conn_state {
+	__u64 id;
+	__u64 pos[2];		/* bytes moved so far, per direction */
+	__u8 role;
+	__u8 protocol;
+	__u8 flags;
+	__u8 split_dir;		/* direction of split_header */
+	__u32 split_header;	/* a lone 4-byte MySQL packet header, or an MQTT one */
+	__u64 sk;		/* struct sock *, from its first socket syscall */
+};
+
 /* Filters active in the kernel (filter_flags). */
 #define L7_FILTER_PID 1
 #define L7_FILTER_COMM 2

@@ -527,8 +527,9 @@ int l7_counters(__u64 *out, unsigned int n)
  */
 int l7_conn_alive(__u32 tgid, __s32 fd, __u64 id)
 {
-	struct { __u32 tgid; __s32 fd; } key = { tgid, fd };
-	struct { __u64 id; __u64 pos[2]; __u8 rest[8]; } value;
+	struct conn_key key = { tgid, fd };
+	/* Its real type: a lookup writes the map's whole value here. */
+	struct conn_state value;
 
 	if (!skel)
 		return 0;
@@ -543,7 +544,7 @@ int l7_conn_alive(__u32 tgid, __s32 fd, __u64 id)
  */
 int l7_disable_conn(__u32 tgid, __s32 fd, __u64 id)
 {
-	struct { __u32 tgid; __s32 fd; } key = { tgid, fd };
+	struct conn_key key = { tgid, fd };
 
 	if (!skel)
 		return -EINVAL;
@@ -556,7 +557,7 @@ int l7_disable_conn(__u32 tgid, __s32 fd, __u64 id)
 /* Entries in the kernel connection map (for leak checks). */
 int l7_conn_map_entries(void)
 {
-	struct { __u32 tgid; __s32 fd; } key, next;
+	struct conn_key key, next;
 	int n = 0, fd;
 
 	if (!skel)
