@@ -6,7 +6,7 @@
 import { Direction, EventWriter, Role } from "../ffi/event_writer.ts";
 import { Tracker } from "../lib/conn/tracker.ts";
 import { recordJson, wallClock } from "../lib/record.ts";
-import { LineBuffer } from "../workers/line_buffer.ts";
+import { LineBuffer, releaseLines } from "../workers/line_buffer.ts";
 
 const CLOCK = wallClock(1.7e18);
 
@@ -41,7 +41,7 @@ for (const [name, protocol] of [["http", 1], ["redis", 2]] as const) {
   const events = batch(protocol, 10_000);
   Deno.bench(`pipeline ${name}: 10,000 exchanges, decode to NDJSON bytes`, () => {
     let records = 0;
-    const lines: LineBuffer = new LineBuffer(() => lines.recycle(lines.take().buffer));
+    const lines: LineBuffer = new LineBuffer(() => releaseLines(lines.take()));
     const t = new Tracker({ maxBodyBytes: 1024 }, (p, conn, ex) => {
       records++;
       lines.push(recordJson(p, conn, ex, CLOCK) + "\n");

@@ -8,7 +8,7 @@
  * ~5 µs. Posting 1 MiB buffers once per drain had made postMessage the
  * worker's top entry with 16 KiB responses (11% of its time). Ownership is
  * by protocol: after `take`, the worker does not touch a buffer until the
- * main thread gives it back.
+ * main thread releases it.
  *
  * Holding a batch's lines as strings until they are posted made them
  * survive young-generation collections: each scavenge copied and promoted
@@ -16,7 +16,7 @@
  * are joined and encoded at once (one encodeInto call per ~8K characters,
  * not per line), so strings die young. A fresh buffer per flush cost more
  * than the post itself (a 256 KiB ArrayBuffer is mmapped and faulted in
- * each time): buffers are recycled instead.
+ * each time): buffers are reused once the main thread has written them.
  *
  * @module
  */
@@ -25,8 +25,18 @@
 export const LINE_BUFFER_BYTES = 1024 * 1024;
 /** Lines are encoded once this many UTF-16 code units are pending. */
 const ENCODE_CHARS = 8192;
-/** Buffers kept for reuse; more are left to the garbage collector. */
-const MAX_FREE = 4;
+/** Buffers kept for reuse; beyond them a full buffer is left to the garbage collector. */
+const MAX_SLOTS = 16;
+/**
+ * Each buffer starts with a state word, then its bytes: the main thread
+ * frees a buffer by storing FREE there, with no message. A recycle message
+ * had to wait for the worker's event loop, which a busy worker does not
+ * reach while its ring keeps filling: at saturation every take got a fresh
+ * buffer, and the worker spent a sixth of its time faulting in new pages.
+ */
+const STATE_BYTES = 8;
+const FREE = 0;
+const TAKEN = 1;
 
 /** Accumulates encoded lines; `take` hands them over and starts another buffer. */
 export class LineBuffer {
@@ -36,7 +46,8 @@ export class LineBuffer {
   #pending = "";
   #pendingLines = 0;
   #encodedLines = 0;
-  readonly #free: SharedArrayBuffer[] = [];
+  /** Reusable buffers, #bytes among them unless it is an oversized one-off. */
+  readonly #slots: Uint8Array<SharedArrayBuffer>[] = [];
   readonly #capacity: number;
   readonly #encodeChars: number;
   readonly #encoder = new TextEncoder();
@@ -50,7 +61,7 @@ export class LineBuffer {
   constructor(onFull: () => void, capacity = LINE_BUFFER_BYTES, encodeChars = ENCODE_CHARS) {
     this.#capacity = capacity;
     this.#encodeChars = encodeChars;
-    this.#bytes = sharedBytes(capacity);
+    this.#bytes = this.#freeSlot();
     this.#onFull = onFull;
   }
 
@@ -63,6 +74,11 @@ export class LineBuffer {
   get length(): number {
     this.#encodePending();
     return this.#used;
+  }
+
+  /** Buffers kept for reuse so far. */
+  get pooled(): number {
+    return this.#slots.length;
   }
 
   /** Appends `line` (which ends with "\n"). */
@@ -85,7 +101,7 @@ export class LineBuffer {
         this.#onFull();
         this.#pendingLines = lines;
       }
-      if (text.length * 3 > this.#bytes.length) this.#bytes = sharedBytes(text.length * 3);
+      if (text.length * 3 > this.#bytes.length) this.#bytes = lineBytes(text.length * 3);
     }
     this.#used += this.#encoder.encodeInto(text, this.#bytes.subarray(this.#used)).written;
     this.#encodedLines += this.#pendingLines;
@@ -93,25 +109,42 @@ export class LineBuffer {
   }
 
   /**
-   * The buffered lines as bytes that the caller now owns (and may post);
-   * buffering goes on in a recycled or new buffer.
+   * The buffered lines as bytes that the caller now owns (and may post;
+   * {@linkcode releaseLines} gives them back); buffering goes on in a free
+   * or new buffer.
    */
   take(): Uint8Array<SharedArrayBuffer> {
     this.#encodePending();
     const out = this.#bytes.subarray(0, this.#used);
-    const reuse = this.#free.pop();
-    this.#bytes = reuse ? new Uint8Array(reuse) : sharedBytes(this.#capacity);
+    // Nothing to hand over: the buffer stays in use (releasing it is harmless).
+    if (this.#used === 0) return out;
+    Atomics.store(stateOf(this.#bytes), 0, TAKEN);
+    this.#bytes = this.#freeSlot();
     this.#used = 0;
     this.#encodedLines = 0;
     return out;
   }
 
-  /** Gives back a buffer `take` handed out, once its bytes are no longer needed. */
-  recycle(buffer: SharedArrayBuffer): void {
-    if (buffer.byteLength === this.#capacity && this.#free.length < MAX_FREE) this.#free.push(buffer);
+  #freeSlot(): Uint8Array<SharedArrayBuffer> {
+    for (const slot of this.#slots) if (Atomics.load(stateOf(slot), 0) === FREE) return slot;
+    const fresh = lineBytes(this.#capacity);
+    if (this.#slots.length < MAX_SLOTS) this.#slots.push(fresh);
+    return fresh;
   }
 }
 
-function sharedBytes(length: number): Uint8Array<SharedArrayBuffer> {
-  return new Uint8Array(new SharedArrayBuffer(length));
+/**
+ * Gives back bytes {@linkcode LineBuffer.take} handed out, once they are no
+ * longer needed; from any thread.
+ */
+export function releaseLines(bytes: Uint8Array<SharedArrayBuffer>): void {
+  Atomics.store(stateOf(bytes), 0, FREE);
+}
+
+function stateOf(bytes: Uint8Array<SharedArrayBuffer>): Int32Array<SharedArrayBuffer> {
+  return new Int32Array(bytes.buffer, 0, 1);
+}
+
+function lineBytes(length: number): Uint8Array<SharedArrayBuffer> {
+  return new Uint8Array(new SharedArrayBuffer(STATE_BYTES + length), STATE_BYTES, length);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LineBuffer } from "./line_buffer.ts";
+import { LineBuffer, releaseLines } from "./line_buffer.ts";
 
 const text = (chunks: Uint8Array[]) => chunks.map((c) => new TextDecoder().decode(c)).join("");
 const LINES = ['{"a":1}\n', '{"é":"ü€"}\n', "x".repeat(30) + "\n", "y".repeat(100) + "\n", "z\n"];
@@ -36,29 +36,71 @@ Deno.test("LineBuffer: take hands over the bytes; later pushes do not change the
   assert.equal(new TextDecoder().decode(buf.take()), "cd\n");
 });
 
-Deno.test("LineBuffer: recycled buffers are reused, a bounded number of them, full-size only", () => {
+Deno.test("LineBuffer: released buffers are reused, up to 16 of them; taken ones never", () => {
   const buf = new LineBuffer(() => {}, 32);
   buf.push("one\n");
   const a = buf.take();
-  buf.recycle(a.buffer);
   buf.push("two\n");
   const b = buf.take();
-  assert.ok(b.buffer !== a.buffer, "lines after a take go to the buffer already in place");
+  assert.ok(b.buffer !== a.buffer, "a taken buffer is not written while it is out");
+  releaseLines(a);
   buf.push("three\n");
-  const c = buf.take();
-  assert.ok(c.buffer === a.buffer, "then to the recycled one");
-  assert.equal(new TextDecoder().decode(c), "three\n");
-  buf.recycle(new SharedArrayBuffer(8));
+  assert.ok(buf.take().buffer !== a.buffer, "lines after a take go to the buffer already in place");
   buf.push("four\n");
-  buf.take();
-  buf.push("five\n");
-  assert.equal(buf.take().buffer.byteLength, 32, "a buffer of another size is not reused");
-  const given = Array.from({ length: 10 }, () => new SharedArrayBuffer(32));
-  for (const b of given) buf.recycle(b);
-  let reused = 0;
-  for (let i = 0; i < 12; i++) {
+  const c = buf.take();
+  assert.ok(c.buffer === a.buffer, "then to the released one");
+  assert.equal(new TextDecoder().decode(c), "four\n");
+  assert.equal(new TextDecoder().decode(b), "two\n", "and the one still out is untouched");
+  // Nothing is released: every take needs a new buffer, and 16 are kept.
+  const out = [a, b];
+  for (let i = 0; i < 30; i++) {
     buf.push("x\n");
-    if (given.includes(buf.take().buffer)) reused++;
+    out.push(buf.take());
   }
-  assert.equal(reused, 4, "at most 4 buffers are kept");
+  assert.equal(buf.pooled, 16);
+  for (const bytes of out) releaseLines(bytes);
+  const seen = new Set<SharedArrayBuffer>();
+  for (let i = 0; i < 40; i++) {
+    buf.push("y\n");
+    const bytes = buf.take();
+    seen.add(bytes.buffer);
+    releaseLines(bytes);
+  }
+  assert.equal(buf.pooled, 16, "released buffers are enough: no more are made");
+  // The one-off in place when the pool was full, then two pooled ones in turn.
+  assert.equal(seen.size, 3, "with each released at once, two buffers take turns");
+});
+
+Deno.test("LineBuffer: an empty take hands nothing over and keeps the buffer", () => {
+  const buf = new LineBuffer(() => {}, 32);
+  const empty = buf.take();
+  assert.equal(empty.length, 0);
+  releaseLines(empty);
+  buf.push("a\n");
+  const a = buf.take();
+  assert.ok(a.buffer === empty.buffer);
+  buf.push("b\n");
+  assert.ok(buf.take().buffer !== a.buffer, "the handed-over buffer is out until released");
+});
+
+Deno.test("LineBuffer: another thread releases a buffer with no message to the owner", async () => {
+  const buf = new LineBuffer(() => {}, 32);
+  buf.push("one\n");
+  const a = buf.take();
+  const code = `self.onmessage = (e) => {
+    Atomics.store(new Int32Array(e.data.buffer, 0, 1), 0, 0);
+    self.postMessage("done");
+  };`;
+  const worker = new Worker(URL.createObjectURL(new Blob([code], { type: "text/javascript" })), { type: "module" });
+  try {
+    const done = new Promise((resolve) => worker.onmessage = resolve);
+    worker.postMessage(a);
+    await done;
+  } finally {
+    worker.terminate();
+  }
+  buf.push("two\n");
+  buf.take();
+  buf.push("three\n");
+  assert.ok(buf.take().buffer === a.buffer);
 });

@@ -62,12 +62,6 @@ export interface TickMessage {
   tick: number;
 }
 
-/** Main to worker: a RecordsMessage's or BatchMessage's buffer, written out, for reuse. */
-export interface RecycleMessage {
-  type: "recycle";
-  buffer: SharedArrayBuffer;
-}
-
 /** Main to worker: drain what is left, report, and stop. */
 export interface StopMessage {
   type: "stop";
@@ -75,7 +69,7 @@ export interface StopMessage {
 
 /**
  * Worker to main (live): finished records as UTF-8 NDJSON lines (each ends
- * with "\n"), in a shared buffer the worker leaves alone until "recycle".
+ * with "\n"), in a shared buffer the worker leaves alone until releaseLines.
  */
 export interface RecordsMessage {
   type: "records";
@@ -86,7 +80,7 @@ export interface RecordsMessage {
 /**
  * Worker to main (replay): the records batch `batch` completed, as UTF-8
  * NDJSON in `chunks` (shared; `counts[i]` lines each; give them back with
- * "recycle" once written). With more than one worker each line also
+ * releaseLines once written). With more than one worker each line also
  * has its sort key: the completing event's index and the connection id.
  */
 export interface BatchMessage {
@@ -135,7 +129,6 @@ export type ToWorker =
   | StartLiveMessage
   | StartReplayMessage
   | EventsMessage
-  | RecycleMessage
   | TickMessage
   | StopMessage;
 /** Anything a worker sends. */

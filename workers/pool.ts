@@ -6,6 +6,7 @@
  */
 import type { TrackerStats } from "../lib/conn/tracker.ts";
 import type { StatSnapshot } from "../lib/stat/mod.ts";
+import { releaseLines } from "./line_buffer.ts";
 import type { BatchMessage, FromWorker, StartLiveMessage, StartReplayMessage, ToWorker } from "./messages.ts";
 
 /** Callbacks for what workers send. */
@@ -61,9 +62,7 @@ export class WorkerPool {
         const msg = event.data;
         switch (msg.type) {
           case "records":
-            return handlers.onRecords(msg.bytes, msg.count, () => {
-              worker.postMessage({ type: "recycle", buffer: msg.bytes.buffer } satisfies ToWorker);
-            });
+            return handlers.onRecords(msg.bytes, msg.count, () => releaseLines(msg.bytes));
           case "batch":
             return this.#batchReply(ring, msg);
           case "exec":
@@ -153,17 +152,14 @@ export class WorkerPool {
     entry.replies.push({ ring, msg });
     if (entry.replies.length < this.#workers.length) return;
     this.#batches.delete(msg.batch);
-    const recycle = (ring: number, bytes: Uint8Array<SharedArrayBuffer>) => () => {
-      this.#workers[ring]!.postMessage({ type: "recycle", buffer: bytes.buffer } satisfies ToWorker);
-    };
     if (entry.replies.length === 1) {
-      const { ring, msg } = entry.replies[0]!;
+      const { msg } = entry.replies[0]!;
       return entry.resolve(
-        msg.chunks.map((bytes, i) => ({ bytes, count: msg.counts[i]!, written: recycle(ring, bytes) })),
+        msg.chunks.map((bytes, i) => ({ bytes, count: msg.counts[i]!, written: () => releaseLines(bytes) })),
       );
     }
     const merged = mergeReplies(entry.replies.map((r) => r.msg));
-    for (const { ring, msg } of entry.replies) for (const bytes of msg.chunks) recycle(ring, bytes)();
+    for (const { msg } of entry.replies) for (const bytes of msg.chunks) releaseLines(bytes);
     entry.resolve(merged.count === 0 ? [] : [{ ...merged, written: () => {} }]);
   }
 

@@ -52,8 +52,6 @@ const SWEEP_MS = 10_000;
 let stopping = false;
 let replay: Replay | null = null;
 let sink: RecordSink | null = null;
-/** Live: where posted record bytes come back to once written. */
-let lineBuffer: LineBuffer | null = null;
 
 function post(message: FromWorker): void {
   self.postMessage(message);
@@ -75,9 +73,6 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
         return;
       case "events":
         replay?.events(msg);
-        return;
-      case "recycle":
-        lineBuffer?.recycle(msg.buffer);
         return;
       case "tick":
         if (sink?.stat) post({ type: "stat", tick: msg.tick, snapshot: sink.stat.drain() });
@@ -139,7 +134,7 @@ async function live(start: StartLiveMessage): Promise<void> {
   const shim = loadShim(start.shimPath);
   const save = start.savePath === null ? null : await Deno.open(start.savePath, { append: true });
   const buf = new Uint8Array(start.batchBytes);
-  const lines = lineBuffer = new LineBuffer(() => flush());
+  const lines = new LineBuffer(() => flush());
   const out = sink = new RecordSink(start, lines);
   function flush() {
     const count = lines.count;
@@ -226,7 +221,7 @@ class Replay {
   #plain = new Uint8Array(0);
 
   constructor(start: StartReplayMessage) {
-    const lines = lineBuffer = this.#lines = new LineBuffer(() => this.#takeChunk());
+    const lines = this.#lines = new LineBuffer(() => this.#takeChunk());
     const out = this.#sink = sink = new RecordSink(start, lines);
     const merged = start.merged;
     this.#tracker = new Tracker({ maxBodyBytes: start.maxBodyBytes }, (protocol, conn, ex) => {
