@@ -81,7 +81,11 @@ struct {
 #define CONN_ANNOUNCED 1	/* OPEN was emitted: user space tracks it */
 #define CONN_DISABLED 2		/* user space asked for no more data */
 #define CONN_MIDSTREAM 4	/* first seen on data, not connect/accept */
-#define CONN_TLS 8		/* data comes from the TLS library; ciphertext is ignored */
+/* tls_state: data comes from the TLS library; ciphertext is ignored */
+#define CONN_TLS_CLAIMED 1	/* one thread is restarting the positions */
+#define CONN_TLS_READY 2	/* they start from 0 at the plaintext */
+/* Spins a thread waits for another's restart, a few instructions long. */
+#define TLS_WAIT_SPINS 1024
 #define CONN_SPLIT 16		/* split_header holds the header read just before */
 #define CONN_MQTT_HDR 32	/* split_header holds an MQTT fixed header being read */
 
@@ -284,6 +288,9 @@ static __always_inline __u32 ring_of(__u32 tgid, __s32 fd)
 	return h % nr_rings;
 }
 
+/* Events each ring lost so far; data events carry their ring's count. */
+__u64 ring_losses[L7_MAX_RINGS];
+
 static __always_inline int emit(__u32 tgid, __s32 fd, void *ev, __u64 size)
 {
 	__u32 idx = ring_of(tgid, fd);
@@ -295,6 +302,7 @@ static __always_inline int emit(__u32 tgid, __s32 fd, void *ev, __u64 size)
 	 */
 	if (!rb || bpf_ringbuf_output(rb, ev, size, BPF_RB_NO_WAKEUP)) {
 		count(L7_CNT_LOST + (idx & (L7_MAX_RINGS - 1)));
+		__sync_fetch_and_add(&ring_losses[idx & (L7_MAX_RINGS - 1)], 1);
 		return -1;
 	}
 	return 0;
@@ -393,8 +401,9 @@ static __always_inline int announce(struct conn_key *key, struct conn_state *c,
 	ev.open_flags = (c->flags & CONN_MIDSTREAM) ? L7_OPEN_MIDSTREAM : 0;
 	if (is_udp)
 		ev.open_flags |= L7_OPEN_DATAGRAM;
-	if (c->flags & CONN_TLS)
+	if (c->tls_state)
 		ev.open_flags |= L7_OPEN_TLS;
+	ev.ring_losses = ring_losses[ring_of(key->tgid, key->fd) & (L7_MAX_RINGS - 1)];
 	if (emit(key->tgid, key->fd, &ev, sizeof(ev)))
 		return -1;
 	__u8 one = 1;
@@ -423,6 +432,17 @@ __noinline int l7_port_protocol(__u64 sk_addr)
 	return 0;
 }
 
+/*
+ * Emits the staged data (or gap) event with its ring's loss count, read
+ * after other_pos was: a loss counted in between can only make user space
+ * count missing bytes as lost sooner.
+ */
+static __always_inline void emit_data(struct scratch *s, __u32 tgid, __s32 fd, __u64 size)
+{
+	s->ev.ring_losses = ring_losses[ring_of(tgid, fd) & (L7_MAX_RINGS - 1)];
+	emit(tgid, fd, &s->ev, size);
+}
+
 /* Emits the payload staged so far as one data event. */
 static __always_inline void flush_staged(struct scratch *s)
 {
@@ -435,7 +455,7 @@ static __always_inline void flush_staged(struct scratch *s)
 	s->ev.h.size = sizeof(s->ev) + n;
 	s->ev.pos = c->pos - n;
 	s->ev.len = n;
-	emit(c->tgid, c->fd, &s->ev, sizeof(s->ev) + n);
+	emit_data(s, c->tgid, c->fd, sizeof(s->ev) + n);
 }
 
 /*
@@ -582,15 +602,28 @@ static __always_inline void datagram_peer(struct io_args *a, struct l7_data_even
  */
 static __always_inline void mark_tls(struct conn_state *c)
 {
-	if (c->flags & CONN_TLS)
+	volatile __u64 *state = &c->tls_state;
+
+	if (*state == CONN_TLS_READY)
 		return;
-	c->flags |= CONN_TLS;
-	if (c->flags & CONN_ANNOUNCED) {
-		/* A new conversation: whatever user space disabled was the old one. */
-		c->flags &= ~(CONN_ANNOUNCED | CONN_DISABLED);
-		c->id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
+	/*
+	 * Threads reach a connection's first plaintext at once (Go's HTTP/2
+	 * server writes SETTINGS while it reads the preface): one restarts the
+	 * positions, and the others wait, so that no byte is counted before
+	 * the restart wipes it.
+	 */
+	if (__sync_val_compare_and_swap(&c->tls_state, 0, CONN_TLS_CLAIMED) == 0) {
+		if (c->flags & CONN_ANNOUNCED) {
+			/* A new conversation: whatever user space disabled was the old one. */
+			c->flags &= ~(CONN_ANNOUNCED | CONN_DISABLED);
+			c->id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
+		}
+		c->pos[0] = c->pos[1] = 0;
+		__sync_lock_test_and_set(&c->tls_state, CONN_TLS_READY);
+		return;
 	}
-	c->pos[0] = c->pos[1] = 0;
+	for (int i = 0; i < TLS_WAIT_SPINS && *state != CONN_TLS_READY; i++)
+		;
 }
 
 /*
@@ -617,7 +650,7 @@ static __always_inline void handle_data(struct io_args *a, __u64 ret)
 		a->sk = c->sk;
 	if (a->tls_plain)
 		mark_tls(c);
-	else if (c->flags & CONN_TLS)
+	else if (c->tls_state)
 		return;	/* ciphertext of a connection we see in plaintext */
 	pos = __sync_fetch_and_add(&c->pos[dir], ret);
 	if (c->flags & CONN_DISABLED)
@@ -758,7 +791,7 @@ inferred:
 		s->payload[1] = split >> 8;
 		s->payload[2] = split >> 16;
 		s->payload[3] = split >> 24;
-		emit(key.tgid, key.fd, &s->ev, sizeof(s->ev) + (split_len & 7));
+		emit_data(s, key.tgid, key.fd, sizeof(s->ev) + (split_len & 7));
 	}
 	if (a->is_udp) {
 		s->ev.h.flags = L7_FLAG_DATAGRAM;
@@ -769,7 +802,7 @@ inferred:
 		s->ev.h.size = sizeof(s->ev);
 		s->ev.pos = pos;
 		s->ev.len = ret;
-		emit(key.tgid, key.fd, &s->ev, sizeof(s->ev));
+		emit_data(s, key.tgid, key.fd, sizeof(s->ev));
 		return;
 	}
 
@@ -801,7 +834,7 @@ inferred:
 		s->ev.h.size = sizeof(s->ev);
 		s->ev.pos = ec->pos;
 		s->ev.len = ec->left;
-		emit(key.tgid, key.fd, &s->ev, sizeof(s->ev));
+		emit_data(s, key.tgid, key.fd, sizeof(s->ev));
 	}
 }
 

@@ -78,7 +78,12 @@ struct l7_data_event {
 	/* UDP: the datagram's peer; 0 family = the connection's peer */
 	__u16 peer_family;
 	__u16 peer_port;
-	__u32 _pad;
+	/*
+	 * Events this ring had lost when this one was made (low 32 bits): an
+	 * unchanged count says bytes missing behind other_pos are still on
+	 * their way, from another thread, not lost.
+	 */
+	__u32 ring_losses;
 	__u8 peer_addr[16];
 	/*
 	 * The other direction's offset when this event was made: bytes lost
@@ -101,7 +106,7 @@ struct l7_open_event {
 	__u8 remote_addr[16];
 	char comm[L7_COMM_LEN];
 	__u32 open_flags;
-	__u32 _pad;
+	__u32 ring_losses;	/* as in l7_data_event */
 };
 
 struct l7_close_event {
@@ -129,6 +134,7 @@ struct conn_state {
 	__u8 split_dir;		/* direction of split_header */
 	__u32 split_header;	/* a lone 4-byte MySQL packet header, or an MQTT one */
 	__u64 sk;		/* struct sock *, from its first socket syscall */
+	__u64 tls_state;	/* 0, then CONN_TLS_CLAIMED, then CONN_TLS_READY */
 };
 
 /* Filters active in the kernel (filter_flags). */

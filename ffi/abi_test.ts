@@ -89,7 +89,7 @@ Deno.test("event ABI offsets in ffi/shim.ts match bpf/l7trace.h", async () => {
     syscall_len: D.syscallLen,
     peer_family: D.peerFamily,
     peer_port: D.peerPort,
-    _pad: D.peerPort + 2,
+    ring_losses: D.ringLosses,
     peer_addr: D.peerAddr,
     other_pos: D.otherPos,
   });
@@ -107,7 +107,7 @@ Deno.test("event ABI offsets in ffi/shim.ts match bpf/l7trace.h", async () => {
     remote_addr: O.remoteAddr,
     comm: O.comm,
     open_flags: O.openFlags,
-    _pad: O.openFlags + 4,
+    ring_losses: O.ringLosses,
   });
   assert.equal(btf.get("l7_open_event")!.size, O.bytes);
   assert.deepEqual(offsets(btf.get("l7_close_event")), {

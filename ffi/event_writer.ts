@@ -31,6 +31,8 @@ export interface OpenFields {
 export class EventWriter {
   #buf = new Uint8Array(1 << 16);
   #len = 0;
+  /** Events the ring lost so far, as the kernel stamps it on data and gap events. */
+  ringLosses = 0;
 
   /** The encoded bytes so far. */
   get bytes(): Uint8Array {
@@ -97,6 +99,7 @@ export class EventWriter {
     }
     const comm = new TextEncoder().encode((f.comm ?? "test").slice(0, 15));
     for (let i = 0; i < comm.length; i++) v.setUint8(O.comm + i, comm[i]!);
+    v.setUint32(O.ringLosses, this.ringLosses, true);
     this.#commit(O.bytes);
     return this;
   }
@@ -122,6 +125,7 @@ export class EventWriter {
     v.setUint32(D.len, bytes.length, true);
     v.setUint32(D.syscallLen, bytes.length, true);
     v.setBigUint64(D.otherPos, BigInt(otherPos), true);
+    v.setUint32(D.ringLosses, this.ringLosses, true);
     this.#buf.set(bytes, this.#len + D.bytes);
     this.#commit(size);
     return this;
@@ -141,6 +145,7 @@ export class EventWriter {
     v.setBigUint64(D.pos, BigInt(pos), true);
     v.setUint32(D.len, len, true);
     v.setUint32(D.syscallLen, len, true);
+    v.setUint32(D.ringLosses, this.ringLosses, true);
     this.#commit(D.bytes);
     return this;
   }

@@ -82,6 +82,11 @@ export interface TrackerOptions {
   isAlive?: (pid: number, fd: number, connId: number) => boolean;
 }
 
+/**
+ * Bytes a claim says are missing count as lost once events this much newer
+ * came: a thread that counted them may be preempted before it sends them.
+ */
+const CLAIM_WAIT_NS = 10e6;
 /** Connections idle this long (event time) are checked with isAlive. */
 const IDLE_CHECK_NS = 60e9;
 /** Without isAlive, connections idle this long are dropped. */
@@ -101,6 +106,21 @@ class Connection {
   source = 0;
   /** The parser gave up on the rest of it; the kernel was told. */
   opaque = false;
+  /** Per direction: the position its bytes must reach, by the other direction's events. */
+  readonly claimed = [0, 0];
+  /** Event time of the latest claim, or -1 when none is pending. */
+  claimTs = -1;
+  /** The ring's loss count on this connection's latest event. */
+  ringLosses = 0;
+  /** The ring lost events between the current event and the one before it. */
+  lossy = false;
+  /** Per direction: an event (data or gap) of it arrived. */
+  readonly seen = [false, false];
+  /**
+   * Per direction: where the connection's first event says it was. Bytes
+   * before that may have raced the announcement, and never come.
+   */
+  readonly announcedAt = [0, 0];
   constructor(
     readonly info: ConnectionInfo,
     public parser: Parser<unknown>,
@@ -130,6 +150,8 @@ export class Tracker {
   /** Ring the current event was drained from (replay), else 0. */
   #source = 0;
   readonly #conns = new Map<number, Connection>();
+  /** Connections with claims, checked after each batch. */
+  #claims: Connection[] = [];
   readonly #out: Exchange[] = [];
   readonly #options: TrackerOptions;
   readonly #sink: ExchangeSink;
@@ -186,6 +208,53 @@ export class Tracker {
       this.eventIndex++;
       off += (size + 7) & ~7;
     }
+    this.#checkClaims(this.#latestTs - CLAIM_WAIT_NS);
+  }
+
+  /**
+   * Bytes an event says the other direction moved are lost only if they
+   * are still missing once events CLAIM_WAIT_NS newer came: two threads of
+   * a process move a connection's two directions at once, and the one that
+   * counts its bytes first may reach the ring last (Go's HTTP/2 server
+   * reads a request while it writes SETTINGS). Gapping at once had
+   * desynced such connections.
+   */
+  #claim(conn: Connection, dir: Direction, pos: number, ts: number): void {
+    if (pos <= conn.streams[dir]!.expected) return;
+    if (pos > conn.claimed[dir]!) conn.claimed[dir] = pos;
+    if (conn.claimTs < 0) this.#claims.push(conn);
+    conn.claimTs = ts;
+  }
+
+  /**
+   * The ring lost events since this connection's previous one: what the
+   * other direction lacks is lost now, and so is what claims say this
+   * direction lacks before this event.
+   */
+  #lossSeen(conn: Connection, dir: Direction, pos: number, otherPos: number, ts: number): void {
+    const other = dir === Direction.Send ? Direction.Recv : Direction.Send;
+    this.#gapTo(conn, other, Math.max(conn.claimed[other]!, otherPos), ts);
+    this.#gapTo(conn, dir, Math.min(conn.claimed[dir]!, pos), ts);
+    conn.claimed[0] = conn.claimed[1] = 0;
+  }
+
+  /** Gaps what claims made up to event time `before` still miss. */
+  #checkClaims(before: number): void {
+    if (this.#claims.length === 0) return;
+    const pending: Connection[] = [];
+    for (const conn of this.#claims) {
+      if (conn.claimTs > before) {
+        pending.push(conn);
+        continue;
+      }
+      conn.claimTs = -1;
+      const [send, recv] = conn.claimed as [number, number];
+      conn.claimed[0] = conn.claimed[1] = 0;
+      if (this.#conns.get(conn.info.connId) !== conn) continue;
+      this.#gapTo(conn, Direction.Send, send, conn.lastTs);
+      this.#gapTo(conn, Direction.Recv, recv, conn.lastTs);
+    }
+    this.#claims = pending;
   }
 
   /** Handles one event starting at `off`. */
@@ -217,21 +286,26 @@ export class Tracker {
           }
           return;
         }
-        // Bytes the other direction moved that never arrived are lost.
+        // Bytes the other direction moved that never arrive are lost: at
+        // once if the ring lost events since this connection's last one.
         const otherDir = dir === Direction.Send ? Direction.Recv : Direction.Send;
-        this.#gapTo(
-          conn,
-          otherDir,
-          readU64(view, off + Layout.data.otherPos),
-          ts,
-        );
+        const otherPos = readU64(view, off + Layout.data.otherPos);
+        const losses = view.getUint32(off + Layout.data.ringLosses, true);
+        if (!conn.seen[0] && !conn.seen[1]) conn.announcedAt[otherDir] = otherPos;
+        conn.lossy = losses !== conn.ringLosses;
+        conn.ringLosses = losses;
+        if (conn.lossy) this.#lossSeen(conn, dir, pos, otherPos, ts);
+        else this.#claim(conn, otherDir, otherPos, ts);
         if (kind === EventKind.Data) {
           const start = off + Layout.data.bytes;
           this.stats.bytes += len;
           this.#data(conn, dir, pos, bytes.subarray(start, start + len), ts);
           // The event's bytes were lent to the stream: keep what is left before the batch is reused.
           conn.streams[dir]!.settle();
+          // After #data: a gap before a direction's first event may be bytes that were never sent.
+          conn.seen[dir] = true;
         } else {
+          conn.seen[dir] = true;
           this.#gapTo(conn, dir, pos + len, ts);
         }
         return;
@@ -275,6 +349,7 @@ export class Tracker {
 
   /** Closes every connection (tool shutdown) without reporting unanswered requests. */
   closeAll(): void {
+    this.#checkClaims(Infinity);
     this.stats.openAtStop = this.#conns.size;
     for (const [id, conn] of this.#conns) {
       for (const c of conn.peers ? conn.peers.values() : [conn]) {
@@ -299,7 +374,8 @@ export class Tracker {
   #open(bytes: Uint8Array, view: DataView, off: number, connId: number): void {
     const O = Layout.open;
     const parser = parserFor(view.getUint8(off + O.protocol));
-    if (!parser) return;
+    // Two threads can both announce a connection: its first OPEN stands.
+    if (!parser || this.#conns.has(connId)) return;
     const role = view.getUint8(off + O.role);
     const family = view.getUint16(off + O.family, true);
     const info: ConnectionInfo = {
@@ -328,6 +404,7 @@ export class Tracker {
     );
     if (datagram) conn.peers = new Map();
     conn.source = this.#source;
+    conn.ringLosses = view.getUint32(off + O.ringLosses, true);
     const sendPos = readU64(view, off + O.sendPos), recvPos = readU64(view, off + O.recvPos);
     conn.streams[Direction.Send]!.reset(sendPos);
     conn.streams[Direction.Recv]!.reset(recvPos);
@@ -494,6 +571,14 @@ export class Tracker {
     const buf = conn.streams[dir]!;
     const len = to - buf.expected;
     if (len <= 0) return;
+    if (!conn.seen[dir] && !conn.lossy && to <= conn.announcedAt[dir]!) {
+      // No event of this direction yet, none lost, and counted before the
+      // connection's first event: a syscall that raced the one announcing
+      // the connection, which the kernel did not send (Go's HTTP/2 server
+      // writes SETTINGS while the preface is read). The stream starts after.
+      buf.reset(to);
+      return;
+    }
     this.stats.lostBytes += len;
     const stream = this.#streamOf(conn, dir);
     if (

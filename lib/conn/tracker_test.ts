@@ -42,6 +42,8 @@ class ClientConn {
   #data(dir: Direction, text: string | Uint8Array, deliver: boolean): this {
     this.ts += 1000;
     const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+    // An event not delivered was lost from the ring, which counts it.
+    if (!deliver) this.w.ringLosses++;
     if (deliver) {
       this.w.data(
         this.c,
@@ -152,6 +154,118 @@ Deno.test("Tracker learns of lost responses from the next request, and pairs it"
     "/3",
     "3",
   ]]);
+});
+
+/**
+ * A server whose threads move both directions at once: the response is
+ * counted before the next request is read, but its event reaches the ring
+ * after the request's, whose other_pos already covers it.
+ */
+function concurrentServer(split: number): { t: Tracker; seen: Seen[]; batches: Uint8Array[] } {
+  const { t, seen } = tracker();
+  const c = { connId: 3, tgid: 9, fd: 4 };
+  const [q1, q2, r1, r2] = [get("/1"), get("/2"), ok("1"), ok("2")].map((x) => new TextEncoder().encode(x)) as [
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+  ];
+  const events: ((w: EventWriter) => void)[] = [
+    (w) => w.open(c, 1000, { role: Role.Server, protocol: HTTP }),
+    (w) => w.data(c, 2000, Direction.Recv, 0, q1, 0),
+    (w) => w.data(c, 4000, Direction.Recv, q1.length, q2, r1.length),
+    (w) => w.data(c, 3000, Direction.Send, 0, r1, q1.length),
+    (w) => w.data(c, 5000, Direction.Send, r1.length, r2, q1.length + q2.length),
+  ];
+  const batches = [events.slice(0, split), events.slice(split)].map((part) => {
+    const w = new EventWriter();
+    for (const e of part) e(w);
+    return w.bytes.slice();
+  });
+  return { t, seen, batches };
+}
+
+Deno.test("Tracker waits for bytes another thread counted first, in the same batch or a later one", () => {
+  for (const split of [5, 3, 4]) {
+    const { t, seen, batches } = concurrentServer(split);
+    for (const b of batches) t.handleBatch(b, b.length);
+    assert.deepEqual(seen.map((s) => [path(s), body(s)]), [["/1", "1"], ["/2", "2"]], `split ${split}`);
+    assert.equal(t.stats.desyncs, 0, `split ${split}`);
+  }
+});
+
+Deno.test("Tracker counts bytes as lost once they are still missing 10 ms of events after a claim", () => {
+  const { t, seen, batches } = concurrentServer(3);
+  t.handleBatch(batches[0]!, batches[0]!.length);
+  assert.equal(t.stats.desyncs, 0, "the response may still be on its way");
+  const later = (ts: number) =>
+    new EventWriter().open({ connId: ts, tgid: 9, fd: 5 }, ts, { role: Role.Server, protocol: HTTP }).bytes;
+  const soon = later(4000 + 9e6);
+  t.handleBatch(soon, soon.length);
+  assert.equal(t.stats.desyncs, 0, "9 ms on it may still come");
+  const late = later(4000 + 10e6);
+  t.handleBatch(late, late.length);
+  assert.equal(t.stats.desyncs, 1, "10 ms on it is lost");
+  assert.equal(t.stats.lostBytes, ok("1").length);
+  t.closeAll();
+  assert.deepEqual(seen, [], "neither request is paired with a response it did not get");
+});
+
+Deno.test("Tracker counts bytes as lost at once when the ring lost events since the connection's last", () => {
+  const { t, seen } = tracker();
+  const c = { connId: 3, tgid: 9, fd: 4 };
+  const w = new EventWriter();
+  w.open(c, 1000, { role: Role.Server, protocol: HTTP });
+  w.data(c, 2000, Direction.Recv, 0, get("/1"), 0);
+  w.ringLosses = 1;
+  w.data(c, 4000, Direction.Recv, get("/1").length, get("/2"), ok("1").length);
+  t.handleBatch(w.bytes, w.bytes.length);
+  assert.equal(t.stats.desyncs, 1);
+  assert.deepEqual(seen, []);
+});
+
+/**
+ * The server writes 10 bytes while another thread reads the request that
+ * announces the connection: they are counted, not sent (not inferable),
+ * and the OPEN event was made before they were counted.
+ */
+function announceRace(lossOnResponse: boolean): { t: Tracker; seen: Seen[] } {
+  const { t, seen } = tracker();
+  const c = { connId: 3, tgid: 9, fd: 4 };
+  const w = new EventWriter();
+  w.open(c, 1000, { role: Role.Server, protocol: HTTP });
+  w.data(c, 2000, Direction.Recv, 0, get("/1"), 10);
+  if (lossOnResponse) w.ringLosses++;
+  w.data(c, 3000, Direction.Send, 10, ok("1"), get("/1").length);
+  t.handleBatch(w.bytes, w.bytes.length);
+  t.closeAll();
+  return { t, seen };
+}
+
+Deno.test("Tracker starts a stream after bytes that raced the announcing event and were never sent", () => {
+  const { t, seen } = announceRace(false);
+  assert.deepEqual(seen.map((s) => [path(s), body(s)]), [["/1", "1"]]);
+  assert.equal(t.stats.desyncs, 0);
+  assert.equal(t.stats.lostBytes, 0);
+});
+
+Deno.test("Tracker counts such bytes as lost when the ring lost events meanwhile", () => {
+  const { t, seen } = announceRace(true);
+  assert.deepEqual(seen, []);
+  assert.equal(t.stats.lostBytes, 10);
+});
+
+Deno.test("Tracker keeps a connection's first OPEN when two threads both announce it", () => {
+  const { t, seen } = tracker();
+  const c = { connId: 3, tgid: 9, fd: 4 };
+  const w = new EventWriter();
+  w.open(c, 1000, { role: Role.Server, protocol: HTTP });
+  w.data(c, 2000, Direction.Recv, 0, get("/1"), 0);
+  w.open(c, 2500, { role: Role.Server, protocol: HTTP, recvPos: get("/1").length });
+  w.data(c, 3000, Direction.Send, 0, ok("1"), get("/1").length);
+  t.handleBatch(w.bytes, w.bytes.length);
+  assert.deepEqual(seen.map((s) => [path(s), body(s)]), [["/1", "1"]]);
+  assert.equal(t.stats.connections, 1);
 });
 
 Deno.test("Tracker pairs pipelined echoes correctly whatever events are lost", () => {

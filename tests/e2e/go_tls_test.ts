@@ -129,6 +129,24 @@ Deno.test("Go HTTP/2 over TLS: a Go server, a Go client and curl --http2, every 
   assert.deepEqual(byTime(recordsOf(records, server.pid, "server")).map(view), [...expected, posted]);
 });
 
+/**
+ * Go's HTTP/2 server writes its SETTINGS on one thread while another reads
+ * the client preface: both reach the connection's first plaintext at once,
+ * the moment its stream positions restart at 0. Many fresh connections
+ * give the two threads many chances to race.
+ */
+Deno.test("Go HTTP/2 server: 40 fresh curl --http2 connections, every stream on the server side", async () => {
+  const server = await startGoServer(plain, true);
+  const tracer = await startTracer(["http2"]);
+  const base = `https://127.0.0.1:${server.port}`;
+  const curls = Array.from({ length: 40 }, (_, i) => i);
+  for (const i of curls) await curl(["--http2", "-d", `body ${i}`, `${base}/echo?i=${i}`]);
+  const { records, stderr } = await tracer.stop();
+  await server.stop();
+  const served = byTime(recordsOf(records, server.pid, "server")).map(view);
+  assert.deepEqual(served, curls.map((i) => ["http2", "POST", `/echo?i=${i}`, 200, `body ${i}`, true]), stderr);
+});
+
 Deno.test("a position-independent Go executable is probed at its load address", async () => {
   const pie = await build("go_tls_pie", ["-buildmode=pie"]);
   const header = Deno.readFileSync(pie).subarray(16, 18);
