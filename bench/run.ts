@@ -295,6 +295,8 @@ async function memory() {
     const lines = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
     const held = (await lines.read()).value ?? "";
     if (!held.startsWith(`held ${idle}`)) {
+      // Stopped first: its stderr ends only when it does.
+      holder.kill("SIGKILL");
       throw new Error(`memory: could not hold ${idle} connections: '${held}' ${await holderErr}`);
     }
     const withIdle = await settledRss(tracer);
