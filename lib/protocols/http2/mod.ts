@@ -82,6 +82,7 @@ export const http2Parser: Parser<Http2State> = {
       done: [],
       highestClientStream: 0,
       droppedStreams: 0,
+      goaway: [null, null],
     };
   },
 

@@ -171,6 +171,27 @@ Deno.test("http2: three interleaved streams, RST_STREAM and GOAWAY", () => {
   assert.equal(p.summarize(out[0]!.req, out[0]!.resp), "GET /b -> CANCEL");
 });
 
+Deno.test("http2: streams the client opens after the server's GOAWAY, above its last, are refused", () => {
+  // Apache ends an upgraded connection at once with GOAWAY(last=1) while
+  // curl already sends more streams: the server never answers 3 and 5.
+  const req = (path: string) => lit([[":method", "GET"], [":path", path], [":scheme", "http"], [":authority", "h"]]);
+  const state = p.createState({ maxBodyBytes: 64, datagram: false });
+  feed(state, Stream.Request, cat(PREFACE, frame(1, 5, 1, req("/a"))));
+  feed(
+    state,
+    Stream.Response,
+    cat(frame(1, 5, 1, lit([[":status", "200"]])), frame(7, 0, 0, [0, 0, 0, 1, 0, 0, 0, 0])),
+  );
+  feed(state, Stream.Request, cat(frame(1, 5, 3, req("/b")), frame(1, 5, 5, req("/c"))));
+  const out: Exchange[] = [];
+  p.match(state, out, true);
+  assert.deepEqual(out.map((e) => [(e.req as Http2Request).path, (e.resp as Http2Response | null)?.error]), [
+    ["/a", undefined],
+    ["/b", "NO_ERROR"],
+    ["/c", "NO_ERROR"],
+  ]);
+});
+
 Deno.test("http2: no preface means dynamic references read unknown, never wrong", () => {
   // The capture starts after C.3.1: its :authority entry was never seen.
   const out = run(frame(1, 5, 3, C32), frame(1, 5, 3, hex("be")));

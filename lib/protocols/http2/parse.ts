@@ -175,7 +175,7 @@ function controlFrame(
         length: p.length - off - pad,
       };
       noteBlockBytes(state, block, fromClient, 9 + p.length, tsNs, endTsNs);
-      if (flags & Flag.EndHeaders) finishBlock(state, d, fromClient, block);
+      if (flags & Flag.EndHeaders) finishBlock(state, d, fromClient, block, tsNs);
       else d.block = block;
       return true;
     }
@@ -188,7 +188,7 @@ function controlFrame(
       noteBlockBytes(state, block, fromClient, 9 + p.length, tsNs, endTsNs);
       if (flags & Flag.EndHeaders) {
         d.block = null;
-        finishBlock(state, d, fromClient, block);
+        finishBlock(state, d, fromClient, block, tsNs);
       }
       return true;
     }
@@ -211,10 +211,12 @@ function controlFrame(
       if (streamId !== 0 || p.length < 8) return false;
       const last = readU32(p, 0) & 0x7fffffff;
       const error = errorName(readU32(p, 4));
-      // Streams the sender's peer opened above `last` were never processed.
+      // Streams the sender's peer opened above `last` were never processed,
+      // nor will those it opens later (a client sends on until it reads this).
       for (const s of [...state.streams.values()]) {
         if (s.id > last && (s.id % 2 === 1) === !fromClient) complete(state, s, error, tsNs);
       }
+      state.goaway[fromClient ? 1 : 0] = { last, error };
       return true;
     }
   }
@@ -236,7 +238,7 @@ function noteBlockBytes(
   if (s) touch(fromClient ? s.req : s.resp, bytes, tsNs, endTsNs);
 }
 
-function finishBlock(state: Http2State, d: DirState, fromClient: boolean, block: PendingBlock): void {
+function finishBlock(state: Http2State, d: DirState, fromClient: boolean, block: PendingBlock, tsNs: number): void {
   const bytes = block.parts.length === 1 ? block.parts[0]! : concat(block.parts, block.length);
   // Decode even when no stream wants it: the dynamic table must follow every block.
   const fields = d.decoder.decode(bytes);
@@ -248,7 +250,11 @@ function finishBlock(state: Http2State, d: DirState, fromClient: boolean, block:
   // Server HEADERS for an unknown even (pushed) stream create nothing.
   const open = fromClient || block.streamId % 2 === 1;
   const s = streamFor(state, block.streamId, fromClient, open);
-  if (s) applyHeaders(state, s, fromClient, fields, block.endStream);
+  if (!s) return;
+  applyHeaders(state, s, fromClient, fields, block.endStream);
+  // Opened after the other side's GOAWAY, above its last stream: refused.
+  const goaway = state.goaway[fromClient ? 0 : 1];
+  if (goaway !== null && s.id > goaway.last && (s.id % 2 === 1) === fromClient) complete(state, s, goaway.error, tsNs);
 }
 
 function concat(parts: Uint8Array[], length: number): Uint8Array {

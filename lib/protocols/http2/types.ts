@@ -130,6 +130,17 @@ export interface Http2State {
   highestClientStream: number;
   /** Streams dropped because too many were open at once. */
   droppedStreams: number;
+  /**
+   * The GOAWAY each side sent, [server's, client's] (null: none): streams
+   * its peer opens above `last` afterwards are refused with `error`.
+   */
+  goaway: [SentGoaway | null, SentGoaway | null];
+}
+
+/** A GOAWAY one side sent. */
+export interface SentGoaway {
+  last: number;
+  error: string;
 }
 
 /** The HTTP/1.1 request that upgraded a connection to h2c, as the HTTP/1 parser queued it. */
