@@ -114,15 +114,25 @@ export class LineBuffer {
    * or new buffer.
    */
   take(): Uint8Array<SharedArrayBuffer> {
+    return this.takeLines().bytes;
+  }
+
+  /**
+   * {@linkcode take}, with the number of lines in the bytes. Read `count`
+   * before `take` and it may be wrong: encoding what is pending can fill
+   * the buffer, and `onFull` then hands some of the lines over first.
+   */
+  takeLines(): { bytes: Uint8Array<SharedArrayBuffer>; count: number } {
     this.#encodePending();
+    const count = this.#encodedLines;
     const out = this.#bytes.subarray(0, this.#used);
     // Nothing to hand over: the buffer stays in use (releasing it is harmless).
-    if (this.#used === 0) return out;
+    if (this.#used === 0) return { bytes: out, count };
     Atomics.store(stateOf(this.#bytes), 0, TAKEN);
     this.#bytes = this.#freeSlot();
     this.#used = 0;
     this.#encodedLines = 0;
-    return out;
+    return { bytes: out, count };
   }
 
   #freeSlot(): Uint8Array<SharedArrayBuffer> {

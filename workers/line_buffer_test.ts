@@ -104,3 +104,21 @@ Deno.test("LineBuffer: another thread releases a buffer with no message to the o
   buf.push("three\n");
   assert.ok(buf.take().buffer === a.buffer);
 });
+
+Deno.test("LineBuffer: takeLines counts the lines it hands over, when encoding them fills the buffer first", () => {
+  // Flushing as a worker does: pending lines that no longer fit make
+  // onFull hand the encoded ones over before takeLines returns the rest.
+  const posted: { text: string; count: number }[] = [];
+  const post = () => {
+    const { bytes, count } = buf.takeLines();
+    if (count > 0) posted.push({ text: new TextDecoder().decode(bytes), count });
+    releaseLines(bytes);
+  };
+  const buf: LineBuffer = new LineBuffer(post, 64, 1000);
+  buf.push("a".repeat(20) + "\n");
+  buf.length; // encodes it: 21 bytes used
+  buf.push("b".repeat(20) + "\n"); // pending: 21 chars, 63 bytes at worst, do not fit after 21
+  post();
+  assert.deepEqual(posted.map((p) => p.count), [1, 1]);
+  for (const p of posted) assert.equal(p.text.split("\n").length - 1, p.count, p.text);
+});

@@ -137,10 +137,9 @@ async function live(start: StartLiveMessage): Promise<void> {
   const lines = new LineBuffer(() => flush());
   const out = sink = new RecordSink(start, lines);
   function flush() {
-    const count = lines.count;
-    if (count === 0) return;
-    const bytes = lines.take();
-    post({ type: "records", bytes, count });
+    if (lines.count === 0) return;
+    const { bytes, count } = lines.takeLines();
+    if (count > 0) post({ type: "records", bytes, count });
   }
   const onExec = (pid: number) => post({ type: "exec", pid });
   const isAlive = (pid: number, fd: number, connId: number) => shim.l7_conn_alive(pid, fd, BigInt(connId)) === 1;
@@ -232,10 +231,11 @@ class Replay {
   }
 
   #takeChunk(): void {
-    const count = this.#lines.count;
+    if (this.#lines.count === 0) return;
+    const { bytes, count } = this.#lines.takeLines();
     if (count === 0) return;
     this.#counts.push(count);
-    this.#chunks.push(this.#lines.take());
+    this.#chunks.push(bytes);
   }
 
   events(msg: EventsMessage): void {
