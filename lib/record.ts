@@ -6,6 +6,7 @@
  * @module
  */
 import type { Exchange } from "./protocols/common/parser.ts";
+import { ascii, putAscii, putBytes, putUint, RenderedJson } from "./protocols/common/json_bytes.ts";
 
 /** What the tracker knows about a connection, from its OPEN event. */
 export interface ConnectionInfo {
@@ -23,6 +24,8 @@ export interface ConnectionInfo {
   tls: boolean;
   /** recordJson's cache of this connection's fields as JSON. */
   json?: string;
+  /** writeRecord's cache of them, as bytes. */
+  jsonBytes?: Uint8Array;
 }
 
 /** One printed record (one NDJSON line). */
@@ -65,6 +68,13 @@ export function wallClock(offsetNs: number): WallClock {
 
 let cachedSecond = Number.NaN;
 let cachedPrefix = "";
+const cachedPrefixBytes = new Uint8Array(20);
+
+function cachePrefix(second: number): void {
+  cachedSecond = second;
+  cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  for (let i = 0; i < 20; i++) cachedPrefixBytes[i] = cachedPrefix.charCodeAt(i);
+}
 
 /**
  * ISO-8601 with microseconds of `sec` seconds plus `ns` nanoseconds since
@@ -73,10 +83,7 @@ let cachedPrefix = "";
  */
 export function isoMicros(sec: number, ns: number): string {
   const second = sec + Math.floor(ns / 1e9);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
-  }
+  if (second !== cachedSecond) cachePrefix(second);
   const micros = Math.floor((ns % 1e9) / 1e3);
   return `${cachedPrefix}${String(micros).padStart(6, "0")}Z`;
 }
@@ -114,15 +121,10 @@ export function toRecord(
   };
 }
 
-/**
- * The record's NDJSON text, exactly `JSON.stringify(toRecord(...))`, built
- * faster: the connection's fields are serialised once per connection and
- * only the timestamp, numbers, req and resp per record.
- */
-export function recordJson(protocol: string, conn: ConnectionInfo, ex: Exchange, clock: WallClock): string {
+function connectionJson(protocol: string, conn: ConnectionInfo): string {
   // Joined, not a template: a template leaves a tree of cons strings (about
   // 750 bytes instead of 210) for as long as the connection lives.
-  conn.json ??= [
+  return conn.json ??= [
     ',"protocol":',
     JSON.stringify(protocol),
     ',"side":"',
@@ -145,11 +147,91 @@ export function recordJson(protocol: string, conn: ConnectionInfo, ex: Exchange,
     conn.remotePort,
     ",",
   ].join("");
+}
+
+/**
+ * The record's NDJSON text, exactly `JSON.stringify(toRecord(...))`, built
+ * faster: the connection's fields are serialised once per connection and
+ * only the timestamp, numbers, req and resp per record.
+ */
+export function recordJson(protocol: string, conn: ConnectionInfo, ex: Exchange, clock: WallClock): string {
+  const connJson = connectionJson(protocol, conn);
   const answered = ex.resp !== null && ex.respEndNs >= 0;
   const latency = answered ? String(Math.max(0, ex.respEndNs - ex.reqStartNs) / 1e6) : "null";
   return `{"ts":"${
     isoMicros(clock.sec, clock.ns + ex.reqStartNs)
-  }"${conn.json}"latency_ms":${latency},"req_bytes":${ex.reqBytes},"resp_bytes":${ex.respBytes},"tls":${conn.tls},"req":${
+  }"${connJson}"latency_ms":${latency},"req_bytes":${ex.reqBytes},"resp_bytes":${ex.respBytes},"tls":${conn.tls},"req":${
     JSON.stringify(ex.req)
   },"resp":${answered ? JSON.stringify(ex.resp) : "null"}}`;
+}
+
+/** Where writeRecord puts lines: a LineBuffer. */
+export interface LineSink {
+  /** Room for a line of `n` bytes at `used` in the returned buffer. */
+  reserve(n: number): Uint8Array;
+  readonly used: number;
+  /** The line written ends at `end`. */
+  commit(end: number): void;
+  /** Adds a line of text (ending with "\n"). */
+  push(line: string): void;
+}
+
+const encoder = new TextEncoder();
+// Fixed parts of the JSON.
+const TS = ascii('{"ts":"');
+const REQ_BYTES = ascii(',"req_bytes":');
+const RESP_BYTES = ascii(',"resp_bytes":');
+const TLS_REQ = ascii(',"tls":true,"req":');
+const PLAIN_REQ = ascii(',"tls":false,"req":');
+const RESP = ascii(',"resp":');
+const NULL = ascii("null");
+
+function putRendered(d: Uint8Array, o: number, v: RenderedJson): number {
+  o = putBytes(d, o, v.head);
+  return v.tail === null ? o : putBytes(d, o, v.tail);
+}
+
+/**
+ * Adds the record's NDJSON line to `out`: `recordJson(...) + "\n"`, written
+ * as bytes when its req and resp are RenderedJson.
+ */
+export function writeRecord(
+  out: LineSink,
+  protocol: string,
+  conn: ConnectionInfo,
+  ex: Exchange,
+  clock: WallClock,
+): void {
+  const req = ex.req;
+  const answered = ex.resp !== null && ex.respEndNs >= 0;
+  const resp = answered ? ex.resp : null;
+  if (!(req instanceof RenderedJson) || (resp !== null && !(resp instanceof RenderedJson))) {
+    out.push(recordJson(protocol, conn, ex, clock) + "\n");
+    return;
+  }
+  const connBytes = conn.jsonBytes ??= encoder.encode(connectionJson(protocol, conn) + '"latency_ms":');
+  // ts, latency, byte counts, tls and the punctuation take under 160 bytes.
+  const d = out.reserve(160 + connBytes.length + req.length + (resp === null ? 0 : resp.length));
+  let o = putBytes(d, out.used, TS);
+  const ns = clock.ns + ex.reqStartNs;
+  const second = clock.sec + Math.floor(ns / 1e9);
+  if (second !== cachedSecond) cachePrefix(second);
+  o = putBytes(d, o, cachedPrefixBytes);
+  const micros = Math.floor((ns % 1e9) / 1e3);
+  for (let p = 100000; p >= 1; p /= 10) d[o++] = 48 + (Math.floor(micros / p) % 10);
+  d[o++] = 90; // Z
+  d[o++] = 34;
+  o = putBytes(d, o, connBytes);
+  o = answered ? putAscii(d, o, String(Math.max(0, ex.respEndNs - ex.reqStartNs) / 1e6)) : putBytes(d, o, NULL);
+  o = putBytes(d, o, REQ_BYTES);
+  o = putUint(d, o, ex.reqBytes);
+  o = putBytes(d, o, RESP_BYTES);
+  o = putUint(d, o, ex.respBytes);
+  o = putBytes(d, o, conn.tls ? TLS_REQ : PLAIN_REQ);
+  o = putRendered(d, o, req);
+  o = putBytes(d, o, RESP);
+  o = resp === null ? putBytes(d, o, NULL) : putRendered(d, o, resp as RenderedJson);
+  d[o++] = 125; // }
+  d[o++] = 10;
+  out.commit(o);
 }

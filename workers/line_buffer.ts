@@ -88,6 +88,31 @@ export class LineBuffer {
     if (this.#pending.length >= this.#encodeChars) this.#encodePending();
   }
 
+  /**
+   * The buffer to write one line of at most `n` bytes into, from
+   * {@linkcode used}; {@linkcode commit} then adds it. Lines pushed as text
+   * before it are encoded first, so lines keep their order.
+   */
+  reserve(n: number): Uint8Array<SharedArrayBuffer> {
+    this.#encodePending();
+    if (this.#used + n > this.#bytes.length) {
+      if (this.#used > 0) this.#onFull();
+      if (n > this.#bytes.length) this.#bytes = lineBytes(n);
+    }
+    return this.#bytes;
+  }
+
+  /** Where the next line goes in the buffer {@linkcode reserve} returned. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Adds the line written after a {@linkcode reserve}, which ends at `end`. */
+  commit(end: number): void {
+    this.#used = end;
+    this.#encodedLines++;
+  }
+
   #encodePending(): void {
     const text = this.#pending;
     if (text.length === 0) return;

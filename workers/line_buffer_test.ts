@@ -122,3 +122,24 @@ Deno.test("LineBuffer: takeLines counts the lines it hands over, when encoding t
   assert.deepEqual(posted.map((p) => p.count), [1, 1]);
   for (const p of posted) assert.equal(p.text.split("\n").length - 1, p.count, p.text);
 });
+
+Deno.test("LineBuffer: lines written with reserve and commit keep their place among pushed ones", () => {
+  const taken: string[] = [];
+  const buf: LineBuffer = new LineBuffer(() => taken.push(text([buf.take()])), 16, 4);
+  const write = (line: string) => {
+    const b = buf.reserve(line.length);
+    let o = buf.used;
+    for (const c of line) b[o++] = c.charCodeAt(0);
+    buf.commit(o);
+  };
+  buf.push("a\n");
+  write("bb\n");
+  buf.push("c\n");
+  write("dddddddddd\n");
+  write("e".repeat(40) + "\n");
+  buf.push("f\n");
+  // The oversized line, in a buffer of its own, and the pushed one.
+  assert.equal(buf.count, 2);
+  taken.push(text([buf.take()]));
+  assert.deepEqual(taken, ["a\nbb\nc\n", "dddddddddd\n", "e".repeat(40) + "\n", "f\n"]);
+});

@@ -13,7 +13,7 @@
  */
 /// <reference lib="deno.worker" />
 import { Tracker, type TrackerStats } from "../lib/conn/tracker.ts";
-import { type ConnectionInfo, recordJson, toRecord, type WallClock, wallClock } from "../lib/record.ts";
+import { type ConnectionInfo, toRecord, type WallClock, wallClock, writeRecord } from "../lib/record.ts";
 import { encodeBlock } from "../lib/capture/format.ts";
 import { buildRecordFilter } from "../lib/record_filter.ts";
 import { redactorFor } from "../lib/protocols/registry.ts";
@@ -112,7 +112,7 @@ class RecordSink {
     if (this.#redact) redactorFor(protocol)?.(ex.req, ex.resp);
     if (!this.#keep && !this.stat) {
       // The common case: no record object, straight to NDJSON.
-      this.bytes.push(recordJson(protocol, conn, ex, this.#clock) + "\n");
+      writeRecord(this.bytes, protocol, conn, ex, this.#clock);
       return true;
     }
     const record = toRecord(protocol, conn, ex, this.#clock);
@@ -123,6 +123,11 @@ class RecordSink {
     }
     this.bytes.push(JSON.stringify(record) + "\n");
     return true;
+  }
+
+  /** Nothing filters, aggregates or edits records: parsers may write them as JSON. */
+  get printsUnchanged(): boolean {
+    return !this.#keep && !this.stat && !this.#redact;
   }
 
   final(stats: TrackerStats): FromWorker {
@@ -146,6 +151,7 @@ async function live(start: StartLiveMessage): Promise<void> {
   const containers = new ContainerIds();
   const t = new Tracker({
     maxBodyBytes: start.maxBodyBytes,
+    renderJson: out.printsUnchanged,
     onExec,
     isAlive,
     containerOf: (pid) => containers.of(pid),
@@ -223,7 +229,11 @@ class Replay {
     const lines = this.#lines = new LineBuffer(() => this.#takeChunk());
     const out = this.#sink = sink = new RecordSink(start, lines);
     const merged = start.merged;
-    this.#tracker = new Tracker({ maxBodyBytes: start.maxBodyBytes }, (protocol, conn, ex) => {
+    this.#tracker = new Tracker({ maxBodyBytes: start.maxBodyBytes, renderJson: out.printsUnchanged }, (
+      protocol,
+      conn,
+      ex,
+    ) => {
       if (!out.add(protocol, conn, ex) || !merged) return;
       this.#seqs.push(this.#batchSeqs[this.#tracker.eventIndex] ?? Number.MAX_SAFE_INTEGER);
       this.#connIds.push(conn.connId);

@@ -67,6 +67,8 @@ export type ExchangeSink = (
 /** Tracker settings. */
 export interface TrackerOptions {
   maxBodyBytes: number;
+  /** Parsers may hand out messages as JSON bytes (ParserOptions.renderJson). */
+  renderJson?: boolean;
   /** Called for each process the kernel saw exec (TLS library discovery). */
   onExec?: (pid: number) => void;
   /** Called when a process with traced connections exits. */
@@ -399,6 +401,7 @@ export class Tracker {
       parser.createState({
         maxBodyBytes: this.#options.maxBodyBytes,
         datagram,
+        renderJson: this.#options.renderJson,
       }),
       requestDirection,
     );
@@ -444,11 +447,12 @@ export class Tracker {
       }
       const { parser } = socket;
       conn = new Connection(
-        { ...socket.info, remoteIp: ip, remotePort },
+        { ...socket.info, remoteIp: ip, remotePort, json: undefined, jsonBytes: undefined },
         parser,
         parser.createState({
           maxBodyBytes: this.#options.maxBodyBytes,
           datagram: true,
+          renderJson: this.#options.renderJson,
         }),
         socket.requestDirection,
       );
@@ -655,8 +659,14 @@ export class Tracker {
     conn.parser.match(conn.state, this.#out, false);
     this.#emit(conn);
     conn.parser = next;
-    conn.info.json = undefined; // its cached text names the old protocol
-    conn.state = next.createState({ maxBodyBytes: this.#options.maxBodyBytes, datagram: false });
+    // Their cached text names the old protocol.
+    conn.info.json = undefined;
+    conn.info.jsonBytes = undefined;
+    conn.state = next.createState({
+      maxBodyBytes: this.#options.maxBodyBytes,
+      datagram: false,
+      renderJson: this.#options.renderJson,
+    });
     next.adopt?.(conn.state, to.inherited);
     conn.seeking[Stream.Request] = conn.seeking[Stream.Response] = false;
     this.stats.protocolSwitches++;

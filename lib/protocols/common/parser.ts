@@ -32,6 +32,12 @@ export interface ParserOptions {
    * datagrams may be lost or reordered without affecting the next one.
    */
   datagram: boolean;
+  /**
+   * Exchanges are only printed, unchanged, as JSON: a parser may hand out
+   * messages already written as JSON (RenderedJson, from json_bytes.ts)
+   * instead of objects. Off when anything filters, aggregates or edits them.
+   */
+  renderJson?: boolean;
 }
 
 /**

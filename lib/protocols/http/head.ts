@@ -9,9 +9,9 @@
 import {
   type HttpHeaders,
   type HttpRequest,
-  type HttpResponse,
   type HttpState,
   Mode,
+  type RenderedHttp,
   type StreamState,
 } from "./types.ts";
 import { checkRequestLine, checkStatusLine, MAX_HEAD_BYTES, MAX_HEADERS, PREFIX_CHECK, TCHAR } from "./scan.ts";
@@ -43,14 +43,18 @@ function textAt(s: string, a: number, b: number): string {
   return b - a < 13 ? s.slice(a, b) : latin1Text(scratch, a, b);
 }
 
-// indexHead copies the head here with field names lower-cased, so that one
-// decode yields every name ready to use, and notes where each field is.
-const scratch = new Uint8Array(MAX_HEAD_BYTES);
-// Per field line: start, colon (-1 for an obs-fold continuation), end, and
-// a hash of the lower-cased name.
-const marks = new Int32Array(4 * MAX_HEADERS);
-let fieldCount = 0;
-let startLineEnd = 0;
+/**
+ * indexHead copies the head here with field names lower-cased, so that one
+ * decode yields every name ready to use, and notes where each field is.
+ */
+export const scratch: Uint8Array = new Uint8Array(MAX_HEAD_BYTES);
+/**
+ * Per field line of the last indexed head: start, colon (-1 for an obs-fold
+ * continuation), end (before any CR), and a hash of the lower-cased name.
+ */
+export const marks: Int32Array = new Int32Array(4 * MAX_HEADERS);
+/** The last indexed head's field lines, and the offset of its first LF. */
+export const headIndex = { fields: 0, startLineEnd: 0 };
 
 function pause(st: StreamState, len: number, line: number, lines: number) {
   if (len >= MAX_HEAD_BYTES) return -1;
@@ -83,7 +87,7 @@ export function indexHead(
   if (ok < 0 || i >= MAX_HEAD_BYTES) return -1;
   if (!complete) return pause(st, len, 0, 0);
   scratch[i] = LF;
-  startLineEnd = i;
+  headIndex.startLineEnd = i;
   let n = 0;
   for (i++;;) {
     if (i >= len) return pause(st, len, i, n + 1);
@@ -92,7 +96,7 @@ export function indexHead(
     if (c === LF || c === CR) {
       if (c === LF || buf[i + 1] === LF) {
         const end = c === LF ? i + 1 : i + 2;
-        fieldCount = n;
+        headIndex.fields = n;
         return end > MAX_HEAD_BYTES ? -1 : end;
       }
       if (i + 1 >= len) return pause(st, len, ls, n + 1);
@@ -144,13 +148,17 @@ const KNOWN_NAMES = (
   "x-request-id"
 ).split(" ");
 for (const name of KNOWN_NAMES) {
-  let h = 0;
-  for (let i = 0; i < name.length; i++) {
-    h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
-  }
+  const h = nameHash(name);
   if (KNOWN[h & (KNOWN_SIZE - 1)] !== undefined) continue;
   KNOWN[h & (KNOWN_SIZE - 1)] = name;
   KNOWN_BYTES[h & (KNOWN_SIZE - 1)] = new TextEncoder().encode(name);
+}
+
+/** Hash of a lower-cased field name, as indexHead computes it. */
+export function nameHash(name: string): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
+  return h;
 }
 
 /** The name of the field at `marks[k]`, from `s` unless it is a known one. */
@@ -171,7 +179,7 @@ function fieldName(s: string, k: number): string {
 function buildFields(s: string): HttpHeaders {
   const headers: HttpHeaders = newFields();
   let last = "";
-  for (let k = 0; k < 4 * fieldCount; k += 4) {
+  for (let k = 0; k < 4 * headIndex.fields; k += 4) {
     const colon = marks[k + 1]!;
     if (colon < 0) {
       setField(headers, last, headers[last] + " " + trimOws(s, marks[k]!, marks[k + 2]!));
@@ -213,7 +221,7 @@ function methodForNextResponse(state: HttpState): string {
   const q = state.reqQueue[i];
   if (q !== undefined) return q.msg.method;
   const m = state.req.msg;
-  return i === state.reqQueue.length && m !== null ? (m as HttpRequest).method : "";
+  return i === state.reqQueue.length && m !== null ? (m as HttpRequest | RenderedHttp).method : "";
 }
 
 /** parseHead: the message has no body. */
@@ -237,18 +245,14 @@ export function parseHead(
 ): number {
   const text = latin1Text(scratch, 0, end);
   const headers = buildFields(text);
-  const nl = startLineEnd;
+  const nl = headIndex.startLineEnd;
   const first = text.slice(0, buf[nl - 1] === CR ? nl - 1 : nl);
   const te = headers["transfer-encoding"];
   const cl = headers["content-length"];
-  const len = cl === undefined ? 0 : parseContentLength(cl);
-  if (len < 0) return -1;
-  st.mode = Mode.Length;
-  st.remaining = len;
   if (isReq) {
     const sp1 = first.indexOf(" ");
     const sp2 = first.indexOf(" ", sp1 + 1);
-    const req: HttpRequest = {
+    st.msg = {
       method: first.slice(0, sp1),
       path: textAt(first, sp1 + 1, sp2),
       version: first.charCodeAt(sp2 + 8) === 49 ? "HTTP/1.1" : "HTTP/1.0",
@@ -257,17 +261,11 @@ export function parseHead(
       body: "",
       body_truncated: false,
     };
-    st.msg = req;
-    if (te !== undefined) {
-      // A request body of unknown length cannot be framed (RFC 9112 §6.3).
-      if (!isChunked(te)) return -1;
-      st.mode = Mode.ChunkSize;
-    }
-    return st.mode === Mode.ChunkSize || len > 0 ? BODY : NO_BODY;
+    return frameBody(state, st, true, 0, te, cl === undefined ? -2 : parseContentLength(cl));
   }
   const status = (first.charCodeAt(9) - 48) * 100 +
     (first.charCodeAt(10) - 48) * 10 + first.charCodeAt(11) - 48;
-  const resp: HttpResponse = {
+  st.msg = {
     status,
     reason: textAt(first, 13, first.length),
     version: first.charCodeAt(7) === 49 ? "HTTP/1.1" : "HTTP/1.0",
@@ -275,7 +273,35 @@ export function parseHead(
     body: "",
     body_truncated: false,
   };
-  st.msg = resp;
+  return frameBody(state, st, false, status, te, cl === undefined ? -2 : parseContentLength(cl));
+}
+
+/**
+ * Sets up the framing of the body that follows a head (`status` is a
+ * response's), from its Transfer-Encoding value and Content-Length
+ * (-1 invalid, -2 absent). Returns NO_BODY, BODY, INTERIM (a 1xx to
+ * discard) or -1.
+ */
+export function frameBody(
+  state: HttpState,
+  st: StreamState,
+  isReq: boolean,
+  status: number,
+  te: string | undefined,
+  contentLength: number,
+): number {
+  if (contentLength === -1) return -1;
+  const len = contentLength < 0 ? 0 : contentLength;
+  st.mode = Mode.Length;
+  st.remaining = len;
+  if (isReq) {
+    if (te !== undefined) {
+      // A request body of unknown length cannot be framed (RFC 9112 §6.3).
+      if (!isChunked(te)) return -1;
+      st.mode = Mode.ChunkSize;
+    }
+    return st.mode === Mode.ChunkSize || len > 0 ? BODY : NO_BODY;
+  }
   const method = methodForNextResponse(state);
   if (status < 200) {
     if (status !== 101) return INTERIM;
@@ -291,6 +317,6 @@ export function parseHead(
     st.mode = isChunked(te) ? Mode.ChunkSize : Mode.Close;
     return BODY;
   }
-  if (cl === undefined) st.mode = Mode.Close;
+  if (contentLength === -2) st.mode = Mode.Close;
   return st.mode === Mode.Close || len > 0 ? BODY : NO_BODY;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Stream } from "../common/parser.ts";
 import { httpParser as p } from "./mod.ts";
-import { bytes, GET_REQ, hdrs, POST_REQ } from "./testdata.ts";
+import { bytes, GET_REQ, hdrs, POST_REQ, reqMsg, respMsg } from "./testdata.ts";
 
 const Req = Stream.Request;
 const Resp = Stream.Response;
@@ -13,7 +13,7 @@ function fresh(maxBodyBytes = 1024) {
 function head(stream: Stream, m: string) {
   const st = fresh();
   assert.equal(p.parseFrame(st, stream, bytes(m), 1, 1), m.length);
-  return stream === Req ? st.reqQueue[0]!.msg : st.respQueue[0]!.msg;
+  return stream === Req ? reqMsg(st, 0) : respMsg(st, 0);
 }
 
 Deno.test("parseFrame parses a GET with headers", () => {
@@ -43,7 +43,7 @@ Deno.test("parseFrame parses a GET with headers", () => {
 Deno.test("parseFrame parses a POST with a Content-Length body", () => {
   const st = fresh();
   assert.equal(p.parseFrame(st, Req, bytes(POST_REQ), 1, 2), 115);
-  const req = st.reqQueue[0]!.msg;
+  const req = reqMsg(st, 0);
   assert.equal(req.method, "POST");
   assert.equal(req.host, "api.local:8080");
   assert.equal(req.headers["content-length"], "13");
@@ -58,14 +58,14 @@ Deno.test("parseFrame decodes UTF-8 bodies non-fatally", () => {
   const msg = bytes("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
   const buf = new Uint8Array([...msg, ...body]);
   assert.equal(p.parseFrame(st, Resp, buf, 1, 1), buf.length);
-  assert.equal(st.respQueue[0]!.msg.body, "\u00e9\ufffd");
+  assert.equal(respMsg(st, 0).body, "\u00e9\ufffd");
 });
 
 Deno.test("parseFrame tolerates bare LF line endings", () => {
   const st = fresh();
   const msg = "HTTP/1.1 404 Not Found\nContent-Length: 2\nX-A: 1\n\nno";
   assert.equal(p.parseFrame(st, Resp, bytes(msg), 1, 1), msg.length);
-  const r = st.respQueue[0]!.msg;
+  const r = respMsg(st, 0);
   assert.deepEqual([r.status, r.reason, r.body, r.headers["x-a"]], [
     404,
     "Not Found",
@@ -74,14 +74,14 @@ Deno.test("parseFrame tolerates bare LF line endings", () => {
   ]);
   const c = "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n2\nab\n0\n\n";
   assert.equal(p.parseFrame(st, Resp, bytes(c), 1, 1), c.length);
-  assert.equal(st.respQueue[1]!.msg.body, "ab");
+  assert.equal(respMsg(st, 1).body, "ab");
 });
 
 Deno.test("parseFrame keeps hostile header names as plain keys", () => {
   const st = fresh();
   const m = "GET / HTTP/1.1\r\n__proto__: x\r\nConstructor: y\r\n__proto__: z\r\nconstructor: w\r\n  folded\r\n\r\n";
   assert.equal(p.parseFrame(st, Req, bytes(m), 1, 1), m.length);
-  const h = st.reqQueue[0]!.msg.headers;
+  const h = reqMsg(st, 0).headers;
   assert.deepEqual(Object.keys(h), ["__proto__", "constructor"]);
   assert.deepEqual([h["__proto__"], h["constructor"]], ["x, z", "y, w folded"]);
   assert.equal(Object.getPrototypeOf(h), Object.prototype);

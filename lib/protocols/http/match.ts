@@ -8,9 +8,9 @@
  */
 
 import type { Exchange } from "../common/parser.ts";
-import type { HttpRequest, HttpState, Queued } from "./types.ts";
+import type { HttpRequest, HttpState, Queued, RenderedHttp } from "./types.ts";
 
-function unanswered(q: Queued<HttpRequest>): Exchange {
+function unanswered(q: Queued<HttpRequest | RenderedHttp>): Exchange {
   return {
     req: q.msg,
     resp: null,

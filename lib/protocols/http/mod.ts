@@ -42,6 +42,7 @@ export const httpParser: Parser<HttpState> = {
     return {
       // NaN or a negative limit keeps nothing rather than everything.
       maxBodyBytes: options.maxBodyBytes >= 0 ? options.maxBodyBytes : 0,
+      renderJson: options.renderJson === true,
       req: newStreamState(),
       resp: newStreamState(),
       reqQueue: [],

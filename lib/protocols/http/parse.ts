@@ -10,8 +10,8 @@
 import { type ProtocolSwitch, Stream } from "../common/parser.ts";
 import { type HttpRequest, type HttpResponse, type HttpState, Mode, type Queued, type StreamState } from "./types.ts";
 import { BODY, indexHead, INTERIM, NO_BODY, parseHead } from "./head.ts";
+import { AS_OBJECTS, bodyText, materialize, renderBody, RenderedHttp, renderHead, upgradeOf } from "./render.ts";
 import { HEX, scanSection } from "./scan.ts";
-import { utf8Text } from "../common/text.ts";
 
 const LF = 10;
 const CR = 13;
@@ -77,17 +77,6 @@ function keep(
   }
 }
 
-function bodyText(parts: Uint8Array[], kept: number): string {
-  if (kept === 0) return "";
-  let b = parts[0]!;
-  if (parts.length > 1) {
-    b = new Uint8Array(kept);
-    let o = 0;
-    for (const p of parts) (b.set(p, o)), (o += p.length);
-  }
-  return utf8Text(b, 0, b.length);
-}
-
 /**
  * Parse the chunk-size line at `pos` into `st.remaining`: the offset of its
  * LF, 0 when it is incomplete, -1 when invalid (more than 15 hex digits,
@@ -113,15 +102,18 @@ function chunkLine(st: StreamState, buf: Uint8Array, pos: number): number {
 /** Queue the stream's finished message and make the stream idle. */
 function complete(state: HttpState, st: StreamState, isReq: boolean): void {
   const msg = st.msg!;
-  msg.body = bodyText(st.parts, st.kept);
-  msg.body_truncated = st.truncated;
-  const q = { msg, startNs: st.startNs, endNs: st.lastNs, bytes: st.bytes };
-  if (isReq) state.reqQueue.push(q as Queued<HttpRequest>);
+  if (msg instanceof RenderedHttp) renderBody(msg, st.parts, st.kept, st.truncated);
   else {
-    state.respQueue.push(q as Queued<HttpResponse>);
+    msg.body = bodyText(st.parts, st.kept);
+    msg.body_truncated = st.truncated;
+  }
+  const q = { msg, startNs: st.startNs, endNs: st.lastNs, bytes: st.bytes };
+  if (isReq) state.reqQueue.push(q as Queued<HttpRequest | RenderedHttp>);
+  else {
+    state.respQueue.push(q as Queued<HttpResponse | RenderedHttp>);
     if (st.tunnel) {
       state.upgraded = true;
-      state.switchTo = h2cUpgrade(state, msg as HttpResponse);
+      state.switchTo = h2cUpgrade(state, msg as HttpResponse | RenderedHttp);
     }
   }
   resetStream(st);
@@ -131,11 +123,11 @@ function complete(state: HttpState, st: StreamState, isReq: boolean): void {
  * A 101 that accepts `Upgrade: h2c`: the rest of the connection is HTTP/2
  * and the request it answers becomes stream 1 (RFC 7540 §3.2).
  */
-function h2cUpgrade(state: HttpState, resp: HttpResponse): ProtocolSwitch | null {
+function h2cUpgrade(state: HttpState, resp: HttpResponse | RenderedHttp): ProtocolSwitch | null {
   const req = state.reqQueue[state.respQueue.length - 1];
-  if (resp.status !== 101 || !req || !hasToken(resp.headers.upgrade, "h2c")) return null;
-  if (!hasToken(req.msg.headers.upgrade, "h2c")) return null;
-  return { protocol: "http2", inherited: req };
+  if (resp.status !== 101 || !req || !hasToken(upgradeOf(resp), "h2c")) return null;
+  if (!hasToken(upgradeOf(req.msg), "h2c")) return null;
+  return { protocol: "http2", inherited: { ...req, msg: materialize<HttpRequest>(req.msg) } };
 }
 
 function hasToken(list: string | undefined, token: string): boolean {
@@ -227,7 +219,8 @@ export function parseStream(
     }
     const end = indexHead(st, buf, kind);
     if (end <= 0) return end;
-    const r = parseHead(state, st, isReq, buf, end);
+    let r = state.renderJson ? renderHead(state, st, isReq, end) : AS_OBJECTS;
+    if (r === AS_OBJECTS) r = parseHead(state, st, isReq, buf, end);
     if (r < 0) {
       resetStream(st);
       return -1;

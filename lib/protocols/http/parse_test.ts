@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Stream } from "../common/parser.ts";
 import { httpParser as p } from "./mod.ts";
-import { bytes, CHUNKED_RESP, GET_REQ, hdrs, OK_RESP, POST_REQ, rng, Sim } from "./testdata.ts";
+import { bytes, CHUNKED_RESP, GET_REQ, hdrs, OK_RESP, POST_REQ, reqMsg, rng, Sim } from "./testdata.ts";
 import type { HttpRequest, HttpResponse } from "./types.ts";
 
 const Req = Stream.Request;
@@ -45,8 +45,8 @@ Deno.test("parseFrame truncates bodies at maxBodyBytes but counts every wire byt
   assert.equal(x.respBytes, 126);
   const z = new Sim(0);
   z.push(Req, POST_REQ, 1);
-  assert.equal(z.state.reqQueue[0]!.msg.body, "");
-  assert.equal(z.state.reqQueue[0]!.msg.body_truncated, true);
+  assert.equal(reqMsg(z.state, 0).body, "");
+  assert.equal(reqMsg(z.state, 0).body_truncated, true);
 });
 
 Deno.test("parseFrame consumes pipelined requests and responses one at a time", () => {

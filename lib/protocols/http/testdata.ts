@@ -6,7 +6,8 @@
 
 import { type Exchange, Stream } from "../common/parser.ts";
 import { httpParser } from "./mod.ts";
-import type { HttpHeaders, HttpState } from "./types.ts";
+import type { HttpHeaders, HttpRequest, HttpResponse, HttpState } from "./types.ts";
+import { materialize } from "./render.ts";
 import { newFields, setField } from "../common/fields.ts";
 
 /** A GET with a repeated header and odd whitespace. */
@@ -41,6 +42,16 @@ export const CHUNKED_RESP = "HTTP/1.1 200 OK\r\n" +
   "0\r\n" +
   "X-Checksum: abc\r\n" +
   "\r\n";
+
+/** The i-th queued request, as an object. */
+export function reqMsg(st: HttpState, i = 0): HttpRequest {
+  return materialize<HttpRequest>(st.reqQueue[i]!.msg);
+}
+
+/** The i-th queued response, as an object. */
+export function respMsg(st: HttpState, i = 0): HttpResponse {
+  return materialize<HttpResponse>(st.respQueue[i]!.msg);
+}
 
 /** Bytes of a Latin-1/ASCII string. */
 export function bytes(s: string): Uint8Array {
@@ -86,8 +97,8 @@ export class Sim {
   private bufs: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
   private reads: { end: number; ts: number }[][] = [[], []];
 
-  constructor(maxBodyBytes = 1024) {
-    this.state = httpParser.createState({ maxBodyBytes, datagram: false });
+  constructor(maxBodyBytes = 1024, renderJson = false) {
+    this.state = httpParser.createState({ maxBodyBytes, datagram: false, renderJson });
   }
 
   /** One read of `data` on `stream` at time `ts`. */

@@ -4,6 +4,9 @@
  * @module
  */
 import type { ProtocolSwitch } from "../common/parser.ts";
+import type { RenderedHttp } from "./render.ts";
+
+export type { RenderedHttp };
 
 /**
  * Header fields of one message: lower-cased names, values trimmed of
@@ -88,7 +91,7 @@ export interface StreamState {
   /** Lines seen within `scanPos`. */
   scanLines: number;
   /** Message whose head has been parsed; null between messages. */
-  msg: HttpRequest | HttpResponse | null;
+  msg: HttpRequest | HttpResponse | RenderedHttp | null;
   /** tsNs of the call that consumed the message's first byte. */
   startNs: number;
   /** endTsNs of the latest call that consumed bytes of the message. */
@@ -113,14 +116,16 @@ export interface StreamState {
 export interface HttpState {
   /** Bodies longer than this are cut and flagged. */
   maxBodyBytes: number;
+  /** Messages are written as JSON bytes when they can be (ParserOptions.renderJson). */
+  renderJson: boolean;
   /** The request stream's message in progress. */
   req: StreamState;
   /** The response stream's message in progress. */
   resp: StreamState;
   /** Complete requests not yet paired, oldest first. */
-  reqQueue: Queued<HttpRequest>[];
+  reqQueue: Queued<HttpRequest | RenderedHttp>[];
   /** Complete final responses not yet paired, oldest first. */
-  respQueue: Queued<HttpResponse>[];
+  respQueue: Queued<HttpResponse | RenderedHttp>[];
   /** True after a 101 or a 2xx to CONNECT: later bytes are not HTTP. */
   upgraded: boolean;
   /** Set with `upgraded` when the connection switched to a protocol l7trace parses (h2c). */
