@@ -175,11 +175,13 @@ export class Tracker {
    * Drops connections that went idle and are gone: their close was lost
    * (ring full) or never happened in a way the kernel reported. Nothing is
    * reported for them: what they held can no longer be trusted. Returns how
-   * many were dropped.
+   * many were dropped. Every parser state is compacted on the way
+   * (Parser.compact).
    */
   sweep(): number {
     let dropped = 0;
     for (const [id, conn] of this.#conns) {
+      conn.parser.compact?.(conn.state);
       const idle = this.#latestTs - conn.lastTs;
       if (idle < IDLE_CHECK_NS) continue;
       const gone = this.#options.isAlive

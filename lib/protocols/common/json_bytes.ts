@@ -53,6 +53,14 @@ export class ByteSlab {
     this.pos = 0;
   }
 
+  /** `view` itself if it lives in this slab, else a copy of it here. */
+  keep(view: Uint8Array): Uint8Array {
+    if (view.buffer === this.bytes.buffer) return view;
+    this.reserve(view.length);
+    this.bytes.set(view, this.pos);
+    return this.take(this.pos, this.pos + view.length);
+  }
+
   /** The bytes from `start` to `end`, which become used. */
   take(start: number, end: number): Uint8Array {
     this.pos = end;
@@ -81,6 +89,12 @@ export class RenderedJson {
   /** Bytes of the JSON. */
   get length(): number {
     return this.head.length + (this.tail === null ? 0 : this.tail.length);
+  }
+
+  /** Moves the JSON into the slab being written, if it is in an older one. */
+  compact(): void {
+    this.head = slab.keep(this.head);
+    if (this.tail !== null) this.tail = slab.keep(this.tail);
   }
 
   /** The value as plain objects (parsed back from its JSON). */

@@ -178,6 +178,14 @@ export interface Parser<S> {
    * `inherited` is {@linkcode ProtocolSwitch.inherited}.
    */
   adopt?(state: S, inherited: unknown): void;
+
+  /**
+   * Moves the JSON this state still holds (RenderedJson of messages not yet
+   * paired) out of slabs no longer written to, so that they can be freed: a
+   * request waiting minutes for its answer would otherwise keep a whole
+   * slab alive. Called for every connection on each sweep.
+   */
+  compact?(state: S): void;
 }
 
 /** A connection's change of protocol: see {@linkcode Parser.switchedTo}. */

@@ -29,6 +29,7 @@ import type { Parser, ParserOptions } from "../common/parser.ts";
 import { Stream } from "../common/parser.ts";
 import { finishStreams, newStreamState, parseStream, resetStream, skipStream } from "./parse.ts";
 import { matchExchanges } from "./match.ts";
+import { RenderedHttp } from "./render.ts";
 import { findRequestStart, findResponseStart } from "./scan.ts";
 import type { HttpRequest, HttpResponse, HttpState } from "./types.ts";
 
@@ -85,6 +86,12 @@ export const httpParser: Parser<HttpState> = {
 
   switchedTo(state) {
     return state.switchTo;
+  },
+
+  compact(state) {
+    for (const m of [state.req.msg, state.resp.msg]) if (m instanceof RenderedHttp) m.compact();
+    for (const q of state.reqQueue) if (q.msg instanceof RenderedHttp) q.msg.compact();
+    for (const q of state.respQueue) if (q.msg instanceof RenderedHttp) q.msg.compact();
   },
 };
 

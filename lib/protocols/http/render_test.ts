@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type Exchange, Stream } from "../common/parser.ts";
-import { RenderedJson } from "../common/json_bytes.ts";
+import { RenderedJson, slab } from "../common/json_bytes.ts";
+import { httpParser } from "./mod.ts";
 import { RenderedHttp } from "./render.ts";
 import { bytes, CHUNKED_RESP, GET_REQ, OK_RESP, POST_REQ, rng, Sim } from "./testdata.ts";
 
@@ -170,4 +171,37 @@ Deno.test("renderJson matches the object parser on random messages split at rand
   }
   // Most messages have no repeated or numeric name and go the JSON way.
   assert.ok(messages > 400 && asJson > messages / 2, `${asJson} of ${messages} messages written as JSON`);
+});
+
+Deno.test("compact moves the JSON of unpaired messages out of retired slabs", () => {
+  const waiting = new Sim(1024, true);
+  waiting.push(Req, POST_REQ, 1);
+  waiting.push(Resp, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf", 2);
+  const req = waiting.state.reqQueue[0]!.msg as RenderedHttp;
+  const resp = waiting.state.resp.msg as RenderedHttp;
+  const before = [req.text(), resp.text()];
+  // Other connections fill the slab until a new one is started.
+  const busy = new Sim(1024, true);
+  const first = slab.bytes;
+  for (let t = 3; slab.bytes === first; t += 2) {
+    busy.push(Req, POST_REQ, t);
+    busy.push(Resp, OK_RESP, t + 1);
+  }
+  assert.notEqual(req.head.buffer, slab.bytes.buffer);
+  httpParser.compact!(waiting.state);
+  assert.equal(req.head.buffer, slab.bytes.buffer);
+  assert.equal(resp.head.buffer, slab.bytes.buffer);
+  assert.deepEqual([req.text(), resp.text()], before);
+  // Still in the slab being written: nothing to move.
+  const head = req.head;
+  httpParser.compact!(waiting.state);
+  assert.equal(req.head, head);
+  // The response completes after its head was moved, and pairs as before.
+  waiting.push(Resp, "-and-h", 9e9);
+  assert.equal(waiting.out.length, 1);
+  assert.equal(
+    json(waiting.out[0]!.resp),
+    '{"status":200,"reason":"OK","version":"HTTP/1.1","headers":{"content-length":"10"},' +
+      '"body":"half-and-h","body_truncated":false}',
+  );
 });
