@@ -186,6 +186,25 @@ const PLAIN_REQ = ascii(',"tls":false,"req":');
 const RESP = ascii(',"resp":');
 const NULL = ascii("null");
 
+/**
+ * Writes `String(ns / 1e6)` for a whole number of nanoseconds `ns >= 0`.
+ * Below 1e15 ns (11 days) doubles are closer together than 1e-7 ms, so the
+ * shortest decimal that reads back as ns / 1e6, which String gives, is ns
+ * with the point six digits from the right and no trailing zeros.
+ */
+export function putMillis(d: Uint8Array, o: number, ns: number): number {
+  if (!(ns < 1e15)) return putAscii(d, o, String(ns / 1e6));
+  const whole = Math.floor(ns / 1e6);
+  let frac = ns - whole * 1e6;
+  o = putUint(d, o, whole);
+  if (frac === 0) return o;
+  d[o++] = 46; // .
+  let digits = 6;
+  while (frac % 10 === 0) (frac /= 10), digits--;
+  for (let i = o + digits - 1; i >= o; i--) (d[i] = 48 + (frac % 10)), (frac = Math.floor(frac / 10));
+  return o + digits;
+}
+
 function putRendered(d: Uint8Array, o: number, v: RenderedJson): number {
   o = putBytes(d, o, v.head);
   return v.tail === null ? o : putBytes(d, o, v.tail);
@@ -222,7 +241,7 @@ export function writeRecord(
   d[o++] = 90; // Z
   d[o++] = 34;
   o = putBytes(d, o, connBytes);
-  o = answered ? putAscii(d, o, String(Math.max(0, ex.respEndNs - ex.reqStartNs) / 1e6)) : putBytes(d, o, NULL);
+  o = answered ? putMillis(d, o, Math.max(0, ex.respEndNs - ex.reqStartNs)) : putBytes(d, o, NULL);
   o = putBytes(d, o, REQ_BYTES);
   o = putUint(d, o, ex.reqBytes);
   o = putBytes(d, o, RESP_BYTES);

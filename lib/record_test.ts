@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ConnectionInfo, recordJson, wallClock, writeRecord } from "./record.ts";
+import { type ConnectionInfo, putMillis, recordJson, wallClock, writeRecord } from "./record.ts";
 import { RenderedJson } from "./protocols/common/json_bytes.ts";
 import type { Exchange } from "./protocols/common/parser.ts";
 import { LineBuffer } from "../workers/line_buffer.ts";
@@ -85,4 +85,29 @@ Deno.test("writeRecord hands a full buffer over before a line that does not fit"
   const line = recordJson("http", { ...conn }, { ...ex, req, resp: JSON.parse(JSON.stringify(ex.resp)) }, clock);
   // Each 700-byte buffer holds one of these ~640-byte lines; none is split.
   assert.deepEqual(taken, [line + "\n", line + "\n", line + "\n"]);
+});
+
+Deno.test("putMillis writes what String(ns / 1e6) does", () => {
+  const d = new Uint8Array(64);
+  const text = (ns: number) => new TextDecoder().decode(d.subarray(0, putMillis(d, 0, ns)));
+  const cases = [
+    0,
+    1,
+    9,
+    10,
+    999_999,
+    1_000_000,
+    1_000_001,
+    1_234_500,
+    120_000_000,
+    999_999_999_999_999,
+    1e15,
+    2 ** 53 - 1,
+  ];
+  let x = 1;
+  for (let i = 0; i < 20_000; i++) {
+    x = (x * 48271) % 2147483647;
+    cases.push(x, x * 1000, x * 7919 + x, Math.floor(x / 1000) * 1_000_000, x * 465_661);
+  }
+  for (const ns of cases) assert.equal(text(ns), String(ns / 1e6), `${ns} ns`);
 });

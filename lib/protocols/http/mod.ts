@@ -30,6 +30,7 @@ import { Stream } from "../common/parser.ts";
 import { finishStreams, newStreamState, parseStream, resetStream, skipStream } from "./parse.ts";
 import { matchExchanges } from "./match.ts";
 import { RenderedHttp } from "./render.ts";
+import { slab } from "../common/json_bytes.ts";
 import { findRequestStart, findResponseStart } from "./scan.ts";
 import type { HttpRequest, HttpResponse, HttpState } from "./types.ts";
 
@@ -89,7 +90,11 @@ export const httpParser: Parser<HttpState> = {
   },
 
   compact(state) {
-    for (const m of [state.req.msg, state.resp.msg]) if (m instanceof RenderedHttp) m.compact();
+    for (const st of [state.req, state.resp]) {
+      if (st.msg instanceof RenderedHttp) st.msg.compact();
+      const last = st.lastHead;
+      if (last !== null) (last.raw = slab.keep(last.raw)), (last.json = slab.keep(last.json));
+    }
     for (const q of state.reqQueue) if (q.msg instanceof RenderedHttp) q.msg.compact();
     for (const q of state.respQueue) if (q.msg instanceof RenderedHttp) q.msg.compact();
   },

@@ -10,7 +10,17 @@
 import { type ProtocolSwitch, Stream } from "../common/parser.ts";
 import { type HttpRequest, type HttpResponse, type HttpState, Mode, type Queued, type StreamState } from "./types.ts";
 import { BODY, indexHead, INTERIM, NO_BODY, parseHead } from "./head.ts";
-import { AS_OBJECTS, bodyText, materialize, renderBody, RenderedHttp, renderHead, upgradeOf } from "./render.ts";
+import {
+  AS_OBJECTS,
+  bodyText,
+  materialize,
+  NOT_REPEATED,
+  renderBody,
+  RenderedHttp,
+  renderHead,
+  repeatHead,
+  upgradeOf,
+} from "./render.ts";
 import { HEX, scanSection } from "./scan.ts";
 
 const LF = 10;
@@ -39,6 +49,7 @@ export function newStreamState(): StreamState {
     kept: 0,
     truncated: false,
     tunnel: false,
+    lastHead: null,
   };
 }
 
@@ -212,15 +223,23 @@ export function parseStream(
     if (buf[0] === LF) return 1;
     if (buf[0] === CR) return buf.length < 2 ? 0 : buf[1] === LF ? 2 : -1;
     const kind = isReq ? 1 : 2;
-    if (st.scanPos !== 0) {
-      // A head split across reads: find its end first, then index it.
-      const e = scanSection(st, buf, 0, kind);
-      if (e <= 0) return e;
+    let r = NOT_REPEATED;
+    let end = 0;
+    if (st.lastHead !== null && st.scanPos === 0) {
+      r = repeatHead(state, st, isReq, buf);
+      end = st.lastHead.raw.length;
     }
-    const end = indexHead(st, buf, kind);
-    if (end <= 0) return end;
-    let r = state.renderJson ? renderHead(state, st, isReq, end) : AS_OBJECTS;
-    if (r === AS_OBJECTS) r = parseHead(state, st, isReq, buf, end);
+    if (r === NOT_REPEATED) {
+      if (st.scanPos !== 0) {
+        // A head split across reads: find its end first, then index it.
+        const e = scanSection(st, buf, 0, kind);
+        if (e <= 0) return e;
+      }
+      end = indexHead(st, buf, kind);
+      if (end <= 0) return end;
+      r = state.renderJson ? renderHead(state, st, isReq, buf, end) : AS_OBJECTS;
+      if (r === AS_OBJECTS) r = parseHead(state, st, isReq, buf, end);
+    }
     if (r < 0) {
       resetStream(st);
       return -1;

@@ -44,6 +44,27 @@ export class RenderedHttp extends RenderedJson {
 
 /** renderHead: this head is to be built as objects. */
 export const AS_OBJECTS = -2;
+/** repeatHead: the head is not the stream's previous one. */
+export const NOT_REPEATED = -3;
+
+/**
+ * A stream's last head written as JSON, and what framing read of it. A
+ * keep-alive client tends to send the same head again and again, and a
+ * server to answer with the same one within a second (Date): comparing
+ * the bytes is cheaper than indexing and writing them once more.
+ */
+export interface LastHead {
+  /** The head's bytes as they came. */
+  raw: Uint8Array;
+  /** Its JSON up to the body. */
+  json: Uint8Array;
+  method: string;
+  status: number;
+  upgrade: string | undefined;
+  transferEncoding: string | undefined;
+  /** Content-Length as frameBody takes it. */
+  length: number;
+}
 
 const CR = 13;
 const SP = 32;
@@ -138,7 +159,7 @@ function indexOfSpace(from: number, to: number): number {
  * {@linkcode parseHead} for a head to write as JSON: sets `st.msg` to a
  * RenderedHttp and returns what parseHead would, or AS_OBJECTS.
  */
-export function renderHead(state: HttpState, st: StreamState, isReq: boolean, end: number): number {
+export function renderHead(state: HttpState, st: StreamState, isReq: boolean, buf: Uint8Array, end: number): number {
   const n4 = 4 * headIndex.fields;
   let host = -1;
   let contentLength = -1;
@@ -177,11 +198,15 @@ export function renderHead(state: HttpState, st: StreamState, isReq: boolean, en
     if (lineEnd < 12 || d0 < 0 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return AS_OBJECTS;
     status = d0 * 100 + d1 * 10 + d2;
   }
-  const r = frameBody(state, st, isReq, status, valueText(transferEncoding), length);
+  const te = valueText(transferEncoding);
+  const r = frameBody(state, st, isReq, status, te, length);
   if (r < 0 || r === INTERIM) return r;
 
-  slab.reserve(MAX_ESCAPE_BYTES * end + 8 * (n4 >> 2) + 160);
+  // The raw head first: then the body can follow the JSON in the slab.
+  slab.reserve(end + MAX_ESCAPE_BYTES * end + 8 * (n4 >> 2) + 160);
   const d = slab.bytes;
+  d.set(buf.subarray(0, end), slab.pos);
+  const raw = slab.take(slab.pos, slab.pos + end);
   const start = slab.pos;
   let o = start;
   if (isReq) {
@@ -217,7 +242,33 @@ export function renderHead(state: HttpState, st: StreamState, isReq: boolean, en
   }
   // complete() writes the body next, right after this when nothing else came between.
   o = putBytes(d, o, BODY);
-  st.msg = new RenderedHttp(slab.take(start, o), isReq ? methodText(sp1) : "", status, valueText(upgrade));
+  const json = slab.take(start, o);
+  const msg = st.msg = new RenderedHttp(json, isReq ? methodText(sp1) : "", status, valueText(upgrade));
+  const last = st.lastHead ??= { raw, json, method: "", status: 0, upgrade: undefined, transferEncoding: te, length };
+  last.raw = raw;
+  last.json = json;
+  last.method = msg.method;
+  last.status = status;
+  last.upgrade = msg.upgrade;
+  last.transferEncoding = te;
+  last.length = length;
+  return r;
+}
+
+/**
+ * When `buf` starts with the stream's last head written as JSON, byte for
+ * byte: sets up that head's message again, reusing its JSON, and returns
+ * what parseHead would (its length is `st.lastHead.raw.length`). Else
+ * NOT_REPEATED.
+ */
+export function repeatHead(state: HttpState, st: StreamState, isReq: boolean, buf: Uint8Array): number {
+  const last = st.lastHead!;
+  const raw = last.raw;
+  const n = raw.length;
+  if (buf.length < n) return NOT_REPEATED;
+  for (let i = 0; i < n; i++) if (buf[i] !== raw[i]) return NOT_REPEATED;
+  const r = frameBody(state, st, isReq, last.status, last.transferEncoding, last.length);
+  if (r >= 0 && r !== INTERIM) st.msg = new RenderedHttp(last.json, last.method, last.status, last.upgrade);
   return r;
 }
 

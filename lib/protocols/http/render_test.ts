@@ -205,3 +205,34 @@ Deno.test("compact moves the JSON of unpaired messages out of retired slabs", ()
       '"body":"half-and-h","body_truncated":false}',
   );
 });
+
+Deno.test("renderJson reuses a repeated head's JSON, framing it again for each request", () => {
+  const head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+  const steps: Step[] = [];
+  // The same response head answers GET (a body) and HEAD (none).
+  for (const method of ["GET", "HEAD", "GET", "GET"]) {
+    steps.push([Req, `${method} /same HTTP/1.1\r\nHost: h\r\n\r\n`]);
+    steps.push([Resp, method === "HEAD" ? head : head + "hello"]);
+  }
+  // A head that is a prefix of the last one's bytes, and one that starts with them.
+  steps.push([Req, "GET /same HTTP/1.1\r\nHost: h\r\n\r\n"], [Resp, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"]);
+  steps.push([Resp, "\r\nhello"]);
+  steps.push([Req, "GET /same HTTP/1.1\r\nHost: h\r\n\r\nGET /same HTTP/1.1\r\nHost: h\r\n\r\n"]);
+  steps.push([Resp, head + "hello" + head + "world"]);
+  assert.equal(same(steps), 14);
+  const sim = new Sim(1024, true);
+  sim.push(Req, "GET / HTTP/1.1\r\n\r\n", 1);
+  sim.push(Req, "GET / HTTP/1.1\r\n\r\n", 2);
+  const [a, b] = sim.state.reqQueue.map((q) => q.msg as RenderedHttp);
+  // The second request's JSON is the first one's bytes, not a copy.
+  assert.equal(a!.head.buffer, b!.head.buffer);
+  assert.equal(a!.head.byteOffset, b!.head.byteOffset);
+});
+
+Deno.test("renderJson writes a body read with its head right after the head's JSON", () => {
+  const sim = new Sim(1024, true);
+  sim.push(Req, POST_REQ, 1);
+  const req = sim.state.reqQueue[0]!.msg as RenderedHttp;
+  assert.equal(req.tail, null);
+  assert.ok(req.text().endsWith(',"body":"{\\"name\\":\\"ab\\"}","body_truncated":false}'), req.text());
+});

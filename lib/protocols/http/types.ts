@@ -4,7 +4,7 @@
  * @module
  */
 import type { ProtocolSwitch } from "../common/parser.ts";
-import type { RenderedHttp } from "./render.ts";
+import type { LastHead, RenderedHttp } from "./render.ts";
 
 export type { RenderedHttp };
 
@@ -110,6 +110,8 @@ export interface StreamState {
   truncated: boolean;
   /** True when the connection stops being HTTP after this message (101, CONNECT 2xx). */
   tunnel: boolean;
+  /** The last head written as JSON (renderJson), kept across messages. */
+  lastHead: LastHead | null;
 }
 
 /** Per-connection state of the HTTP/1.x parser. */
