@@ -72,6 +72,7 @@ export class ByteSlab {
 export const slab: ByteSlab = new ByteSlab();
 
 const utf8Decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /**
  * A value already written as JSON: `head` then `tail` (when it was finished
@@ -128,6 +129,17 @@ export function putBytes(dst: Uint8Array, o: number, value: Uint8Array): number 
 /** Writes `s`, which must be ASCII with nothing to escape, at `o`. */
 export function putAscii(dst: Uint8Array, o: number, s: string): number {
   for (let i = 0; i < s.length; i++) dst[o++] = s.charCodeAt(i);
+  return o;
+}
+
+/** Writes `s` as UTF-8 at `o`; needs up to 3 bytes a UTF-16 unit. */
+export function putText(dst: Uint8Array, o: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return o + encoder.encodeInto(s.slice(i), dst.subarray(o)).written;
+    dst[o++] = c;
+  }
   return o;
 }
 
@@ -196,8 +208,6 @@ export function putAsciiString(src: Uint8Array, a: number, b: number, dst: Uint8
   }
   return o;
 }
-
-const encoder = new TextEncoder();
 
 /** Writes `JSON.stringify(s)` as UTF-8 at `o`; needs up to 3 bytes a UTF-16 unit of it. */
 export function putJsonOf(dst: Uint8Array, o: number, s: string): number {

@@ -30,7 +30,6 @@ import { Stream } from "../common/parser.ts";
 import { finishStreams, newStreamState, parseStream, resetStream, skipStream } from "./parse.ts";
 import { matchExchanges } from "./match.ts";
 import { RenderedHttp } from "./render.ts";
-import { slab } from "../common/json_bytes.ts";
 import { findRequestStart, findResponseStart } from "./scan.ts";
 import type { HttpRequest, HttpResponse, HttpState } from "./types.ts";
 
@@ -90,11 +89,7 @@ export const httpParser: Parser<HttpState> = {
   },
 
   compact(state) {
-    for (const st of [state.req, state.resp]) {
-      if (st.msg instanceof RenderedHttp) st.msg.compact();
-      const last = st.lastHead;
-      if (last !== null) (last.raw = slab.keep(last.raw)), (last.json = slab.keep(last.json));
-    }
+    for (const st of [state.req, state.resp]) if (st.msg instanceof RenderedHttp) st.msg.compact();
     for (const q of state.reqQueue) if (q.msg instanceof RenderedHttp) q.msg.compact();
     for (const q of state.respQueue) if (q.msg instanceof RenderedHttp) q.msg.compact();
   },

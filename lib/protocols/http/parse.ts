@@ -50,6 +50,7 @@ export function newStreamState(): StreamState {
     truncated: false,
     tunnel: false,
     lastHead: null,
+    heads: 0,
   };
 }
 
@@ -227,7 +228,7 @@ export function parseStream(
     let end = 0;
     if (st.lastHead !== null && st.scanPos === 0) {
       r = repeatHead(state, st, isReq, buf);
-      end = st.lastHead.raw.length;
+      end = st.lastHead.rawLength;
     }
     if (r === NOT_REPEATED) {
       if (st.scanPos !== 0) {

@@ -51,13 +51,15 @@ export const NOT_REPEATED = -3;
  * A stream's last head written as JSON, and what framing read of it. A
  * keep-alive client tends to send the same head again and again, and a
  * server to answer with the same one within a second (Date): comparing
- * the bytes is cheaper than indexing and writing them once more.
+ * the bytes is cheaper than indexing and writing them once more. Kept in
+ * a buffer of the stream's own, not the slab: it lives as long as the
+ * connection, and would keep a slab alive as long.
  */
 export interface LastHead {
-  /** The head's bytes as they came. */
-  raw: Uint8Array;
-  /** Its JSON up to the body. */
-  json: Uint8Array;
+  /** The head's bytes as they came, then its JSON up to the body. */
+  bytes: Uint8Array;
+  rawLength: number;
+  jsonLength: number;
   method: string;
   status: number;
   upgrade: string | undefined;
@@ -65,6 +67,9 @@ export interface LastHead {
   /** Content-Length as frameBody takes it. */
   length: number;
 }
+
+/** Longer heads are not kept for comparing. */
+const MAX_KEPT_HEAD = 2048;
 
 const CR = 13;
 const SP = 32;
@@ -202,11 +207,8 @@ export function renderHead(state: HttpState, st: StreamState, isReq: boolean, bu
   const r = frameBody(state, st, isReq, status, te, length);
   if (r < 0 || r === INTERIM) return r;
 
-  // The raw head first: then the body can follow the JSON in the slab.
-  slab.reserve(end + MAX_ESCAPE_BYTES * end + 8 * (n4 >> 2) + 160);
+  slab.reserve(MAX_ESCAPE_BYTES * end + 8 * (n4 >> 2) + 160);
   const d = slab.bytes;
-  d.set(buf.subarray(0, end), slab.pos);
-  const raw = slab.take(slab.pos, slab.pos + end);
   const start = slab.pos;
   let o = start;
   if (isReq) {
@@ -244,9 +246,28 @@ export function renderHead(state: HttpState, st: StreamState, isReq: boolean, bu
   o = putBytes(d, o, BODY);
   const json = slab.take(start, o);
   const msg = st.msg = new RenderedHttp(json, isReq ? methodText(sp1) : "", status, valueText(upgrade));
-  const last = st.lastHead ??= { raw, json, method: "", status: 0, upgrade: undefined, transferEncoding: te, length };
-  last.raw = raw;
-  last.json = json;
+  // From a stream's second head on: a connection with one request has no
+  // use for a buffer of its own.
+  if (st.heads++ === 0 || end > MAX_KEPT_HEAD) return r;
+  let last = st.lastHead;
+  const need = end + json.length;
+  if (last === null || last.bytes.length < need) {
+    const bytes = new Uint8Array(Math.max(512, need + (need >> 1)));
+    last = st.lastHead = {
+      bytes,
+      rawLength: 0,
+      jsonLength: 0,
+      method: "",
+      status,
+      upgrade: undefined,
+      transferEncoding: te,
+      length,
+    };
+  }
+  last.bytes.set(buf.subarray(0, end));
+  last.bytes.set(json, end);
+  last.rawLength = end;
+  last.jsonLength = json.length;
   last.method = msg.method;
   last.status = status;
   last.upgrade = msg.upgrade;
@@ -258,17 +279,22 @@ export function renderHead(state: HttpState, st: StreamState, isReq: boolean, bu
 /**
  * When `buf` starts with the stream's last head written as JSON, byte for
  * byte: sets up that head's message again, reusing its JSON, and returns
- * what parseHead would (its length is `st.lastHead.raw.length`). Else
+ * what parseHead would (its length is `st.lastHead.rawLength`). Else
  * NOT_REPEATED.
  */
 export function repeatHead(state: HttpState, st: StreamState, isReq: boolean, buf: Uint8Array): number {
   const last = st.lastHead!;
-  const raw = last.raw;
-  const n = raw.length;
+  const bytes = last.bytes;
+  const n = last.rawLength;
   if (buf.length < n) return NOT_REPEATED;
-  for (let i = 0; i < n; i++) if (buf[i] !== raw[i]) return NOT_REPEATED;
+  for (let i = 0; i < n; i++) if (buf[i] !== bytes[i]) return NOT_REPEATED;
   const r = frameBody(state, st, isReq, last.status, last.transferEncoding, last.length);
-  if (r >= 0 && r !== INTERIM) st.msg = new RenderedHttp(last.json, last.method, last.status, last.upgrade);
+  if (r < 0 || r === INTERIM) return r;
+  // A copy in the slab: the next head that differs overwrites the buffer.
+  const json = bytes.subarray(n, n + last.jsonLength);
+  slab.reserve(json.length);
+  slab.bytes.set(json, slab.pos);
+  st.msg = new RenderedHttp(slab.take(slab.pos, slab.pos + json.length), last.method, last.status, last.upgrade);
   return r;
 }
 

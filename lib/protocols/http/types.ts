@@ -112,6 +112,8 @@ export interface StreamState {
   tunnel: boolean;
   /** The last head written as JSON (renderJson), kept across messages. */
   lastHead: LastHead | null;
+  /** Heads written as JSON so far. */
+  heads: number;
 }
 
 /** Per-connection state of the HTTP/1.x parser. */
