@@ -245,3 +245,13 @@ Deno.test("renderJson writes a body read with its head right after the head's JS
   assert.equal(req.tail, null);
   assert.ok(req.text().endsWith(',"body":"{\\"name\\":\\"ab\\"}","body_truncated":false}'), req.text());
 });
+
+Deno.test("renderJson copies long clean bodies whole and escapes the others", () => {
+  const clean = "abc ".repeat(100);
+  for (const body of [clean, clean + '"', "\\" + clean, clean + "\x00", clean + "\x7f", clean + "\xe9", clean + "\n"]) {
+    const resp = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    assert.equal(same([[Req, POST_REQ], [Resp, resp]]), 2);
+    // In pieces: the first one clean, the last one not.
+    assert.equal(same([[Req, POST_REQ], [Resp, resp.slice(0, 200)], [Resp, resp.slice(200)]]), 2);
+  }
+});
