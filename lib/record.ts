@@ -234,9 +234,9 @@ export function writeRecord(
   // of them, until V8's next full collection.
   const connText = conn.jsonBytes === undefined && conn.json === undefined ? connectionJson(protocol, conn) : null;
   const connBytes = connText === null ? conn.jsonBytes ??= encoder.encode(conn.json + '"latency_ms":') : null;
-  // ts, latency, byte counts, tls and the punctuation take under 160 bytes.
+  // ts, latency, byte counts, tls and the punctuation take under 200 bytes.
   const connLength = connBytes === null ? 3 * connText!.length : connBytes.length;
-  const d = out.reserve(160 + connLength + req.length + (resp === null ? 0 : resp.length));
+  const d = out.reserve(200 + connLength + req.length + (resp === null ? 0 : resp.length));
   let o = putBytes(d, out.used, TS);
   const ns = clock.ns + ex.reqStartNs;
   const second = clock.sec + Math.floor(ns / 1e9);
