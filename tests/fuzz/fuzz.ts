@@ -16,6 +16,8 @@
 import { Direction, EventWriter, Role } from "../../ffi/event_writer.ts";
 import { Tracker } from "../../lib/conn/tracker.ts";
 import { PROTOCOLS } from "../../lib/protocols/registry.ts";
+import { recordJson, wallClock, writeRecord } from "../../lib/record.ts";
+import { LineBuffer, releaseLines } from "../../workers/line_buffer.ts";
 
 /** An event that takes longer than this is a hang. */
 export const MAX_EVENT_MS = 200;
@@ -238,7 +240,22 @@ export function fuzzProtocol(protocol: string, seed: number, ms: number, iterati
   const pick = (n: number) => Math.floor(rnd() * n);
   const deadline = performance.now() + ms;
   let events = 0, maxEventMs = 0, i = 0;
-  const tracker = new Tracker({ maxBodyBytes: 64 }, () => {});
+  // The same events also go to a tracker whose parsers write JSON bytes
+  // (ParserOptions.renderJson): its lines must be the object path's.
+  const clock = wallClock(1_700_000_000_000_000_000);
+  const expected: string[] = [];
+  const tracker = new Tracker({ maxBodyBytes: 64 }, (p, conn, ex) => expected.push(recordJson(p, conn, ex, clock)));
+  const got: string[] = [];
+  const lines: LineBuffer = new LineBuffer(() => takeLines());
+  function takeLines() {
+    const bytes = lines.take();
+    got.push(new TextDecoder().decode(bytes));
+    releaseLines(bytes);
+  }
+  const rendering = new Tracker(
+    { maxBodyBytes: 64, renderJson: true },
+    (p, conn, ex) => writeRecord(lines, p, conn, ex, clock),
+  );
   for (; i < iterations && performance.now() < deadline; i++) {
     const w = new EventWriter();
     const c = { connId: i + 1, tgid: 1 + pick(3), fd: 3 + pick(5) };
@@ -284,12 +301,19 @@ export function fuzzProtocol(protocol: string, seed: number, ms: number, iterati
       const t0 = performance.now();
       tracker.handleEvent(batch, view, off);
       const dt = performance.now() - t0;
+      rendering.handleEvent(batch, view, off);
       if (dt > maxEventMs) maxEventMs = dt;
       if (dt > MAX_EVENT_MS) throw new Error(`${protocol} seed ${seed}: an event took ${dt.toFixed(0)} ms`);
       events++;
       off += (view.getUint32(off, true) + 7) & ~7;
     }
     if (tracker.size !== 0) throw new Error(`${protocol} seed ${seed}: ${tracker.size} connections left after close`);
+    takeLines();
+    const want = expected.map((l) => l + "\n").join("");
+    if (got.join("") !== want) {
+      throw new Error(`${protocol} seed ${seed}: records written as bytes differ:\n${got.join("")}\nfrom\n${want}`);
+    }
+    expected.length = got.length = 0;
   }
   return { iterations: i, events, maxEventMs };
 }
