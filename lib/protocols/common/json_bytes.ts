@@ -180,17 +180,7 @@ function putEscape(dst: Uint8Array, o: number, c: number): number {
  * them. Needs up to MAX_ESCAPE_BYTES a source byte.
  */
 export function putLatin1String(src: Uint8Array, a: number, b: number, dst: Uint8Array, o: number): number {
-  for (let i = a; i < b; i++) {
-    const c = src[i]!;
-    const kind = ESCAPE[c]!;
-    if (kind === 0) dst[o++] = c;
-    else if (kind === 1) o = putEscape(dst, o, c);
-    else {
-      dst[o++] = 0xc0 | (c >> 6);
-      dst[o++] = 0x80 | (c & 63);
-    }
-  }
-  return o;
+  return putString(src, a, b, dst, o, true);
 }
 
 /**
@@ -199,12 +189,20 @@ export function putLatin1String(src: Uint8Array, a: number, b: number, dst: Uint
  * (the caller then decodes them as text).
  */
 export function putAsciiString(src: Uint8Array, a: number, b: number, dst: Uint8Array, o: number): number {
+  return putString(src, a, b, dst, o, false);
+}
+
+function putString(src: Uint8Array, a: number, b: number, dst: Uint8Array, o: number, latin1: boolean): number {
   for (let i = a; i < b; i++) {
     const c = src[i]!;
     const kind = ESCAPE[c]!;
     if (kind === 0) dst[o++] = c;
     else if (kind === 1) o = putEscape(dst, o, c);
-    else return -1;
+    else if (!latin1) return -1;
+    else {
+      dst[o++] = 0xc0 | (c >> 6);
+      dst[o++] = 0x80 | (c & 63);
+    }
   }
   return o;
 }
