@@ -111,7 +111,7 @@ export class RenderedJson {
 
 /** The bytes of ASCII text, for writing constants with putBytes. */
 export function ascii(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
+  return encoder.encode(s);
 }
 
 /** Copies `value` into `dst` at `o`; returns the offset after it. */
@@ -145,9 +145,10 @@ export function putText(dst: Uint8Array, o: number, s: string): number {
 
 /** Writes the decimal digits of the integer `n` (0 <= n < 2^53) at `o`. */
 export function putUint(dst: Uint8Array, o: number, n: number): number {
+  // Rare beyond 15 digits, where powers of ten stop being exact doubles.
+  if (n >= 1e15) return putAscii(dst, o, String(n));
   let digits = 1;
-  for (let p = 10; p <= n && digits < 16; p *= 10) digits++;
-  if (digits === 16 && n >= 1e16) return putAscii(dst, o, String(n));
+  for (let p = 10; p <= n; p *= 10) digits++;
   for (let i = o + digits - 1; i >= o; i--) {
     dst[i] = 48 + (n % 10);
     n = Math.floor(n / 10);

@@ -89,7 +89,8 @@ export const httpParser: Parser<HttpState> = {
   },
 
   compact(state) {
-    for (const st of [state.req, state.resp]) if (st.msg instanceof RenderedHttp) st.msg.compact();
+    if (state.req.msg instanceof RenderedHttp) state.req.msg.compact();
+    if (state.resp.msg instanceof RenderedHttp) state.resp.msg.compact();
     for (const q of state.reqQueue) if (q.msg instanceof RenderedHttp) q.msg.compact();
     for (const q of state.respQueue) if (q.msg instanceof RenderedHttp) q.msg.compact();
   },
