@@ -501,6 +501,66 @@ int l7_drain(unsigned int i, __u8 *buf, unsigned int cap)
 }
 
 /*
+ * Ring `i`'s data area, mapped twice in a row (2 * l7_ring_size(i) bytes):
+ * a record that wraps around the end reads on into the second mapping.
+ * Read only: the kernel writes it.
+ */
+void *l7_ring_data(unsigned int i)
+{
+	return i < ring_count ? rings[i].data : NULL;
+}
+
+/* Bytes of ring `i`'s data area; 0 for no such ring. */
+unsigned int l7_ring_size(unsigned int i)
+{
+	return i < ring_count ? (unsigned int)rings[i].size : 0;
+}
+
+/*
+ * The records of ring `i` ready to be read in place, from the consumer
+ * position: stores their offset in l7_ring_data(i) in *off and returns
+ * their length, records' headers included, stopping before `cap` bytes
+ * would be passed (but taking one record at least) or at a record the
+ * kernel is still writing. 0 when the ring is empty. The bytes stay the
+ * reader's until l7_ring_release gives them back.
+ */
+int l7_ring_peek(unsigned int i, unsigned int cap, __u32 *off)
+{
+	struct ring *r;
+	unsigned long cons, prod, pos;
+
+	if (i >= ring_count)
+		return -EINVAL;
+	r = &rings[i];
+	cons = load_acquire(r->consumer_pos);
+	prod = load_acquire(r->producer_pos);
+	for (pos = cons; pos < prod;) {
+		__u32 len = __atomic_load_n((__u32 *)(r->data + (pos & r->mask)), __ATOMIC_ACQUIRE);
+		unsigned long rec;
+
+		if (len & BPF_RINGBUF_BUSY_BIT)
+			break;
+		rec = ((len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT)) + BPF_RINGBUF_HDR_SZ + 7) & ~7ul;
+		if (pos > cons && pos + rec - cons > cap)
+			break;
+		pos += rec;
+	}
+	*off = cons & r->mask;
+	return (int)(pos - cons);
+}
+
+/* Gives the kernel back the first `n` bytes l7_ring_peek returned. */
+void l7_ring_release(unsigned int i, unsigned int n)
+{
+	struct ring *r;
+
+	if (i >= ring_count)
+		return;
+	r = &rings[i];
+	__atomic_store_n(r->consumer_pos, load_acquire(r->consumer_pos) + n, __ATOMIC_RELEASE);
+}
+
+/*
  * Kernel counters summed over CPUs into out[0 .. L7_CNT_NR). Returns the
  * number of counters, or a negative errno.
  */

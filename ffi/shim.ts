@@ -148,6 +148,10 @@ const SYMBOLS = {
   l7_last_error: { parameters: ["buffer", "i32"], result: "i32" },
   l7_realtime_offset_ns: { parameters: [], result: "i64" },
   l7_drain: { parameters: ["u32", "buffer", "u32"], result: "i32" },
+  l7_ring_data: { parameters: ["u32"], result: "pointer" },
+  l7_ring_size: { parameters: ["u32"], result: "u32" },
+  l7_ring_peek: { parameters: ["u32", "u32", "buffer"], result: "i32" },
+  l7_ring_release: { parameters: ["u32", "u32"], result: "void" },
   l7_counters: { parameters: ["buffer", "u32"], result: "i32" },
   l7_conn_map_entries: { parameters: [], result: "i32" },
   l7_conn_alive: { parameters: ["u32", "i32", "u64"], result: "i32" },
@@ -192,6 +196,24 @@ export function loadShim(path: string): Shim {
     );
   }
   return lib.symbols;
+}
+
+/** A ring's data area, read in place (see l7_ring_peek). */
+export interface RingInPlace {
+  bytes: Uint8Array;
+  view: DataView;
+  /** Where l7_ring_peek stores the offset of the records it returns. */
+  offset: Uint32Array;
+}
+
+/** Ring `ring`'s data area as bytes the worker reads in place. */
+export function mapRing(shim: Shim, ring: number): RingInPlace {
+  const size = shim.l7_ring_size(ring);
+  const data = shim.l7_ring_data(ring);
+  if (size === 0 || data === null) throw new Error(`Cannot map ring buffer ${ring}: the tracer has no such ring`);
+  // Mapped twice in a row: records that wrap read on into the second copy.
+  const buffer = Deno.UnsafePointerView.getArrayBuffer(data, 2 * size);
+  return { bytes: new Uint8Array(buffer), view: new DataView(buffer), offset: new Uint32Array(1) };
 }
 
 /** The shim's last error message. */

@@ -19,9 +19,10 @@ import { buildRecordFilter } from "../lib/record_filter.ts";
 import { redactorFor } from "../lib/protocols/registry.ts";
 import { parseGroupBy, StatAggregator } from "../lib/stat/mod.ts";
 import type { Exchange } from "../lib/protocols/common/parser.ts";
-import { loadShim } from "../ffi/shim.ts";
+import { loadShim, mapRing } from "../ffi/shim.ts";
 import { ContainerIds } from "../lib/container.ts";
 import { LineBuffer } from "./line_buffer.ts";
+import { nextPollMs } from "./poll.ts";
 import type {
   EventsMessage,
   FromWorker,
@@ -31,15 +32,6 @@ import type {
   WorkerSettings,
 } from "./messages.ts";
 
-/**
- * How often the ring is drained. A timer costs a few µs; waiting on the
- * ring's epoll fd took a nonblocking FFI call, a thread hop of 40-125 µs,
- * each time. An 8 MiB ring holds 10 ms of 800 MB/s.
- */
-const POLL_MS = 10;
-/** A drain this large says the ring fills fast: look again after BUSY_POLL_MS. */
-const BUSY_DRAIN_BYTES = 1 << 20;
-const BUSY_POLL_MS = 1;
 /**
  * Finished lines are posted at most this often (and whenever a buffer
  * fills): each post wakes the main thread, which cost the worker 0.1-0.3 ms
@@ -135,10 +127,18 @@ class RecordSink {
   }
 }
 
+/**
+ * Records read in place are given back to the kernel this many bytes at a
+ * time, so it can write while the rest is parsed.
+ */
+const RING_CHUNK_BYTES = 1 << 20;
+
 async function live(start: StartLiveMessage): Promise<void> {
   const shim = loadShim(start.shimPath);
   const save = start.savePath === null ? null : await Deno.open(start.savePath, { append: true });
-  const buf = new Uint8Array(start.batchBytes);
+  // Saving needs events laid out as l7_drain copies them; else they are read in place.
+  const buf = save === null ? null : new Uint8Array(start.batchBytes);
+  const ring = mapRing(shim, start.ring);
   const lines = new LineBuffer(() => flush());
   const out = sink = new RecordSink(start, lines);
   function flush() {
@@ -165,14 +165,22 @@ async function live(start: StartLiveMessage): Promise<void> {
   /** Empties the ring; returns the bytes drained. */
   const drain = () => {
     for (let total = 0;;) {
-      const n = shim.l7_drain(start.ring, buf, buf.length);
+      const n = buf === null
+        ? shim.l7_ring_peek(start.ring, RING_CHUNK_BYTES, ring.offset)
+        : shim.l7_drain(start.ring, buf, buf.length);
       if (n < 0) throw new Error(`Cannot read ring buffer ${start.ring}: errno ${-n}`);
       if (n === 0) return total;
       total += n;
       if (failOnData) throw new Error("injected failure (L7TRACE_TEST_FAIL_WORKER)");
-      if (save) writeAll(save, encodeBlock(buf.subarray(0, n), start.ring));
+      if (buf !== null) {
+        writeAll(save!, encodeBlock(buf.subarray(0, n), start.ring));
+        if (start.captureOnly) t.stats.bytes += n;
+        else t.handleBatch(buf, n);
+        continue;
+      }
       if (start.captureOnly) t.stats.bytes += n;
-      else t.handleBatch(buf, n);
+      else t.handleRing(ring.bytes, ring.view, ring.offset[0]!, n);
+      shim.l7_ring_release(start.ring, n);
     }
   };
   let nextSweep = Date.now() + SWEEP_MS;
@@ -181,9 +189,14 @@ async function live(start: StartLiveMessage): Promise<void> {
   const startDelay = Number(Deno.env.get("L7TRACE_TEST_WORKER_DELAY_MS") ?? 0);
   if (startDelay > 0) await new Promise((resolve) => setTimeout(resolve, startDelay));
   post({ type: "ready" });
+  const ringBytes = shim.l7_ring_size(start.ring);
+  let lastDrain = performance.now();
   for (let wait = 0; !stopping;) {
     await new Promise((resolve) => setTimeout(resolve, wait));
-    wait = drain() >= BUSY_DRAIN_BYTES ? BUSY_POLL_MS : POLL_MS;
+    const drained = drain();
+    const drainedAt = performance.now();
+    wait = nextPollMs(drained, drainedAt - lastDrain, ringBytes);
+    lastDrain = drainedAt;
     const now = Date.now();
     if (now >= nextFlush && lines.count > 0) {
       flush();

@@ -131,6 +131,11 @@ class Connection {
   ) {}
 }
 
+/** struct bpf_ringbuf_hdr: the length word (with busy and discard bits), then the page offset. */
+const RING_HEADER_BYTES = 8;
+const RING_DISCARD_BIT = 1 << 30;
+const RING_LENGTH_MASK = (1 << 30) - 1;
+
 /** Tracks the connections of one shard. */
 export class Tracker {
   readonly stats: TrackerStats = {
@@ -211,6 +216,29 @@ export class Tracker {
       this.handleEvent(bytes, view, off);
       this.eventIndex++;
       off += (size + 7) & ~7;
+    }
+    this.#checkClaims(this.#latestTs - CLAIM_WAIT_NS);
+  }
+
+  /**
+   * Handles the events of a BPF ring buffer's records in place,
+   * `bytes[off, off + length)` (what l7_ring_peek gives): each record an
+   * 8-byte ring header, whose first word holds its length and the discard
+   * bit, then one event, padded to 8 bytes.
+   */
+  handleRing(bytes: Uint8Array, view: DataView, off: number, length: number): void {
+    const end = off + length;
+    this.eventIndex = 0;
+    this.#source = 0;
+    while (off + RING_HEADER_BYTES <= end) {
+      const word = view.getUint32(off, true);
+      const size = word & RING_LENGTH_MASK;
+      const event = off + RING_HEADER_BYTES;
+      off = event + ((size + 7) & ~7);
+      if ((word & RING_DISCARD_BIT) !== 0 || size < Layout.header.bytes || off > end) continue;
+      if (view.getUint32(event, true) !== size) continue;
+      this.handleEvent(bytes, view, event);
+      this.eventIndex++;
     }
     this.#checkClaims(this.#latestTs - CLAIM_WAIT_NS);
   }

@@ -527,3 +527,49 @@ Deno.test("Tracker does not resume a mid-stream HTTP connection at a response", 
   t.handleBatch(w.bytes, w.bytes.length);
   assert.deepEqual(seen.map((s) => (s.ex.req as { path: string }).path), ["/next"]);
 });
+
+/**
+ * `events` (laid out as l7_drain lays them) as the records of a BPF ring of
+ * `size` bytes mapped twice in a row, from offset `start`, with a discarded
+ * record before each event: returns the double mapping and the records' length.
+ */
+function asRing(events: Uint8Array, size: number, start: number): { ring: Uint8Array; length: number } {
+  const records: number[] = [];
+  const view = new DataView(events.buffer, events.byteOffset, events.length);
+  const put = (word: number, payload: Uint8Array) => {
+    const header = [word & 255, (word >>> 8) & 255, (word >>> 16) & 255, word >>> 24, 0, 0, 0, 0];
+    records.push(...header, ...payload, ...new Array((8 - (payload.length % 8)) % 8).fill(0));
+  };
+  for (let off = 0; off < events.length;) {
+    const size = view.getUint32(off, true);
+    put((1 << 30) | 16, new Uint8Array(16).fill(0xee)); // discarded
+    put(size, events.subarray(off, off + size));
+    off += (size + 7) & ~7;
+  }
+  assert.ok(records.length <= size);
+  const data = new Uint8Array(size).fill(0xdd);
+  for (let i = 0; i < records.length; i++) data[(start + i) % size] = records[i]!;
+  const ring = new Uint8Array(2 * size);
+  ring.set(data);
+  ring.set(data, size);
+  return { ring, length: records.length };
+}
+
+Deno.test("Tracker.handleRing reads events in place from ring records, across the ring's end, skipping discarded ones", () => {
+  const c = new ClientConn();
+  for (let i = 0; i < 20; i++) c.send(get(`/r${i}`)).recv(ok("x".repeat(i * 7)));
+  c.close();
+  const events = c.w.bytes;
+  const expected = tracker();
+  expected.t.handleBatch(events, events.length);
+  assert.equal(expected.seen.length, 20);
+  const size = 8192;
+  for (const start of [0, 8, size - 8, size - 200, size / 2 + 40]) {
+    const { ring, length } = asRing(events, size, start);
+    const got = tracker();
+    got.t.handleRing(ring, new DataView(ring.buffer), start, length);
+    assert.deepEqual(got.seen.map(path), expected.seen.map(path));
+    assert.deepEqual(got.seen.map(body), expected.seen.map(body));
+    assert.equal(got.t.stats.events, expected.t.stats.events);
+  }
+});

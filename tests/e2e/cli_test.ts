@@ -251,6 +251,41 @@ Deno.test("the ready line comes once every worker drains its ring: traffic right
   assert.equal(records.filter((r) => r.pid === nginx.pid).length, 2000, stderr);
 });
 
+Deno.test("events read in place from a 16 KiB ring, wrapping round it some 60 times, come out whole", async () => {
+  const { startNginx, socketClient, startTracer } = await import("./harness.ts");
+  const nginx = await startNginx(`keepalive_requests 100000; location /e { return 200 "$arg_id"; }`);
+  const tracer = await startTracer(["--ring-size", "16K", "--workers", "1"]);
+  // Events of 110 to 230 bytes, headers included: their ends fall all over the ring.
+  const client = await socketClient(["paced", "127.0.0.1", String(nginx.port), "2000", "0.5"]);
+  const { records, stderr } = await tracer.stop();
+  await nginx.stop();
+  assert.deepEqual(client.lines, ["2000"]);
+  assert.match(stderr, / 0 events lost in the kernel/);
+  for (const pid of [client.pid, nginx.pid]) {
+    const mine = records.filter((r) => r.pid === pid);
+    const ids = Array.from({ length: 2000 }, (_, i) => String(i));
+    assert.deepEqual(mine.map((r) => (r.req as { path: string }).path), ids.map((i) => `/e?id=${i}`));
+    assert.deepEqual(mine.map((r) => (r.resp as { body: string }).body), ids);
+  }
+});
+
+Deno.test("--capture-only drains the kernel's events, prints no record and counts the bytes", async () => {
+  const { startNginx, socketClient, startTracer } = await import("./harness.ts");
+  const nginx = await startNginx(`keepalive_requests 100000; location /e { return 200 "$arg_id"; }`);
+  const tracer = await startTracer(["--capture-only", "--ring-size", "16K", "--workers", "1"]);
+  const client = await socketClient(["paced", "127.0.0.1", String(nginx.port), "500", "0.5"]);
+  const { records, stderr, code } = await tracer.stop();
+  await nginx.stop();
+  assert.deepEqual(client.lines, ["500"]);
+  assert.equal(code, 0);
+  assert.deepEqual(records, []);
+  // 2000 events (each side's requests and responses, 41 and about 160
+  // bytes), each with an 80-byte event header and an 8-byte ring header.
+  const bytes = Number(/ (\d+) bytes,/.exec(stderr)?.[1]);
+  assert.ok(bytes > 2000 * 160 && bytes < 2000 * 220, stderr);
+  assert.match(stderr, / 0 records, 0 events, .* 0 events lost in the kernel/);
+});
+
 Deno.test("a closed stdout (| head -1) ends l7trace cleanly with exit 0", async () => {
   const { startTestHttpServer } = await import("./harness.ts");
   const py = await startTestHttpServer();
