@@ -138,6 +138,18 @@ async function startL7trace(args: string[]) {
   };
 }
 
+/** The thread `tid`'s time on a CPU and waiting on a run queue, in ns (/proc/<tid>/schedstat). */
+function schedstat(tid: number): { runNs: number; waitNs: number } {
+  const [run, wait] = Deno.readTextFileSync(`/proc/${tid}/schedstat`).trim().split(" ").map(Number);
+  return { runNs: run!, waitNs: wait! };
+}
+
+/** Idle and total CPU time of the machine so far, in ticks (/proc/stat). */
+function cpuTicks(): { idle: number; total: number } {
+  const f = Deno.readTextFileSync("/proc/stat").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: f[3]! + f[4]!, total: f.reduce((a, b) => a + b, 0) };
+}
+
 function sysconfClockTicks(): number {
   return 100; // USER_HZ on Linux x86_64 and arm64
 }
@@ -150,16 +162,37 @@ async function overhead() {
   try {
     for (const path of ["/ok", "/16k.bin"]) {
       const url = `http://127.0.0.1:${nginx.port}${path}`;
-      const modes: Record<string, { rps: number[]; p99: number[]; cpuPer1k: number[]; lost: number[] }> = {};
+      const modes: Record<
+        string,
+        {
+          rps: number[];
+          p99: number[];
+          cpuPer1k: number[];
+          lost: number[];
+          nginxRun: number[];
+          nginxWait: number[];
+          idle: number[];
+        }
+      > = {};
+      // One process (master_process off), one thread: the one serving.
+      const worker = nginx.pid;
       for (let r = 0; r < rounds; r++) {
         for (const mode of ["untraced", "capture-only", "traced"]) {
-          const m = modes[mode] ??= { rps: [], p99: [], cpuPer1k: [], lost: [] };
+          const m = modes[mode] ??= { rps: [], p99: [], cpuPer1k: [], lost: [], nginxRun: [], nginxWait: [], idle: [] };
           const tracer = mode === "untraced"
             ? null
             : await startL7trace(mode === "capture-only" ? ["--capture-only"] : []);
           const cpu0 = tracer?.cpuSeconds() ?? 0;
+          const sched0 = schedstat(worker);
+          const ticks0 = cpuTicks();
           const w = await wrk(url, 32, seconds);
           const cpu = tracer ? tracer.cpuSeconds() - cpu0 : 0;
+          const sched1 = schedstat(worker);
+          const ticks1 = cpuTicks();
+          // Shares of the run: nginx on a CPU, nginx runnable but waiting for one, CPUs idle.
+          m.nginxRun.push((sched1.runNs - sched0.runNs) / (seconds * 1e9));
+          m.nginxWait.push((sched1.waitNs - sched0.waitNs) / (seconds * 1e9));
+          m.idle.push((ticks1.idle - ticks0.idle) / (ticks1.total - ticks0.total));
           const stopped = tracer ? await tracer.stop() : null;
           m.rps.push(w.rps);
           m.p99.push(w.p99_ms);
@@ -174,6 +207,9 @@ async function overhead() {
           rps: Math.round(avg(m.rps)),
           p99_ms: +avg(m.p99).toFixed(3),
           lost_events: m.lost.reduce((a, b) => a + b, 0),
+          nginx_running: +avg(m.nginxRun).toFixed(3),
+          nginx_waiting_for_cpu: +avg(m.nginxWait).toFixed(3),
+          cpus_idle: +avg(m.idle).toFixed(3),
           ...(m.cpuPer1k.length ? { cpu_s_per_1000_records: +avg(m.cpuPer1k).toFixed(4) } : {}),
         }]),
       );
@@ -371,7 +407,15 @@ export function summaryTable(results: Results): string {
   const o = results.overhead as
     | Record<
       string,
-      Record<string, { rps: number; p99_ms: number; lost_events?: number; cpu_s_per_1000_records?: number }>
+      Record<string, {
+        rps: number;
+        p99_ms: number;
+        lost_events?: number;
+        cpu_s_per_1000_records?: number;
+        nginx_running?: number;
+        nginx_waiting_for_cpu?: number;
+        cpus_idle?: number;
+      }>
     >
     | undefined;
   for (const [path, m] of Object.entries(o ?? {})) {
@@ -389,6 +433,15 @@ export function summaryTable(results: Results): string {
       `${m.traced!.rps.toLocaleString("en")} req/s, p99 ${m.traced!.p99_ms} ms, ${
         m.traced!.cpu_s_per_1000_records
       } CPU s/1000 records, ${m.traced!.lost_events} lost`,
+    ]);
+    const share = (x: number | undefined) => `${Math.round((x ?? NaN) * 100)}%`;
+    rows.push([
+      `nginx ${path}: nginx on CPU / waiting, CPUs idle`,
+      (["untraced", "capture-only", "traced"] as const).map((mode) =>
+        `${mode} ${share(m[mode]!.nginx_running)} / ${share(m[mode]!.nginx_waiting_for_cpu)}, ${
+          share(m[mode]!.cpus_idle)
+        }`
+      ).join("; "),
     ]);
     rows.push([
       `nginx ${path}: traced / untraced, / capture-only`,
