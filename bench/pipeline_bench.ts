@@ -5,7 +5,7 @@
  */
 import { Direction, EventWriter, Role } from "../ffi/event_writer.ts";
 import { Tracker } from "../lib/conn/tracker.ts";
-import { recordJson, wallClock } from "../lib/record.ts";
+import { recordJson, wallClock, writeRecord } from "../lib/record.ts";
 import { LineBuffer, releaseLines } from "../workers/line_buffer.ts";
 
 const CLOCK = wallClock(1.7e18);
@@ -39,7 +39,19 @@ export function batch(protocol: number, n: number): Uint8Array {
 // Not behind import.meta.main: under `deno bench` that is false, and nothing would run.
 for (const [name, protocol] of [["http", 1], ["redis", 2]] as const) {
   const events = batch(protocol, 10_000);
+  // As a worker prints records unchanged (plain watch, --json): parsers may write JSON bytes.
   Deno.bench(`pipeline ${name}: 10,000 exchanges, decode to NDJSON bytes`, () => {
+    let records = 0;
+    const lines: LineBuffer = new LineBuffer(() => releaseLines(lines.take()));
+    const t = new Tracker({ maxBodyBytes: 1024, renderJson: true }, (p, conn, ex) => {
+      records++;
+      writeRecord(lines, p, conn, ex, CLOCK);
+    });
+    t.handleBatch(events, events.length);
+    if (records !== 10_000 || lines.take().length === 0) throw new Error(`${records} records`);
+  });
+  // As a worker that filters, aggregates or redacts records builds them: objects, then JSON.stringify.
+  Deno.bench(`pipeline ${name}: 10,000 exchanges, as objects, then NDJSON`, () => {
     let records = 0;
     const lines: LineBuffer = new LineBuffer(() => releaseLines(lines.take()));
     const t = new Tracker({ maxBodyBytes: 1024 }, (p, conn, ex) => {
