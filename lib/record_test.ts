@@ -57,6 +57,13 @@ Deno.test("writeRecord writes recordJson's line, from bytes when req and resp ar
     // Objects, or one of each: the text path.
     exchange({}),
     exchange({ req: rendered(req), resp }),
+    exchange({ req, resp: rendered(resp, 3) }),
+    // Redis-shaped, with what UTF-8 takes 2, 3 and 4 bytes for, and a lone surrogate.
+    exchange({
+      req: { command: "SET", args: ["k\u00e9", "\u2028\ud83d\ude00", "\ud800", '\u0000"\\'] },
+      resp: { type: "array", value: [1, null, [true, "ü"], { "\u20ac": 2.5 }], truncated: true },
+    }),
+    exchange({ req: { command: "PING", args: [] }, resp: null, respStartNs: -1, respEndNs: -1, respBytes: 0 }),
   ];
   for (const tls of [false, true]) {
     const lines = new LineBuffer(() => assert.fail("one buffer holds every line"), 1 << 16);
