@@ -172,15 +172,11 @@ async function live(start: StartLiveMessage): Promise<void> {
       if (n === 0) return total;
       total += n;
       if (failOnData) throw new Error("injected failure (L7TRACE_TEST_FAIL_WORKER)");
-      if (buf !== null) {
-        writeAll(save!, encodeBlock(buf.subarray(0, n), start.ring));
-        if (start.captureOnly) t.stats.bytes += n;
-        else t.handleBatch(buf, n);
-        continue;
-      }
+      if (buf !== null) writeAll(save!, encodeBlock(buf.subarray(0, n), start.ring));
       if (start.captureOnly) t.stats.bytes += n;
+      else if (buf !== null) t.handleBatch(buf, n);
       else t.handleRing(ring.bytes, ring.view, ring.offset[0]!, n);
-      shim.l7_ring_release(start.ring, n);
+      if (buf === null) shim.l7_ring_release(start.ring, n);
     }
   };
   let nextSweep = Date.now() + SWEEP_MS;
