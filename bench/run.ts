@@ -175,7 +175,7 @@ async function overhead() {
         }
       > = {};
       // One process (master_process off), one thread: the one serving.
-      const worker = nginx.pid;
+      const server = nginx.pid;
       for (let r = 0; r < rounds; r++) {
         for (const mode of ["untraced", "capture-only", "traced"]) {
           const m = modes[mode] ??= { rps: [], p99: [], cpuPer1k: [], lost: [], nginxRun: [], nginxWait: [], idle: [] };
@@ -183,11 +183,11 @@ async function overhead() {
             ? null
             : await startL7trace(mode === "capture-only" ? ["--capture-only"] : []);
           const cpu0 = tracer?.cpuSeconds() ?? 0;
-          const sched0 = schedstat(worker);
+          const sched0 = schedstat(server);
           const ticks0 = cpuTicks();
           const w = await wrk(url, 32, seconds);
           const cpu = tracer ? tracer.cpuSeconds() - cpu0 : 0;
-          const sched1 = schedstat(worker);
+          const sched1 = schedstat(server);
           const ticks1 = cpuTicks();
           // Shares of the run: nginx on a CPU, nginx runnable but waiting for one, CPUs idle.
           m.nginxRun.push((sched1.runNs - sched0.runNs) / (seconds * 1e9));
