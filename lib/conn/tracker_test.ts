@@ -541,10 +541,10 @@ function asRing(events: Uint8Array, size: number, start: number): { ring: Uint8A
     records.push(...header, ...payload, ...new Array((8 - (payload.length % 8)) % 8).fill(0));
   };
   for (let off = 0; off < events.length;) {
-    const size = view.getUint32(off, true);
+    const eventSize = view.getUint32(off, true);
     put((1 << 30) | 16, new Uint8Array(16).fill(0xee)); // discarded
-    put(size, events.subarray(off, off + size));
-    off += (size + 7) & ~7;
+    put(eventSize, events.subarray(off, off + eventSize));
+    off += (eventSize + 7) & ~7;
   }
   assert.ok(records.length <= size);
   const data = new Uint8Array(size).fill(0xdd);

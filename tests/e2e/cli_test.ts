@@ -251,11 +251,13 @@ Deno.test("the ready line comes once every worker drains its ring: traffic right
   assert.equal(records.filter((r) => r.pid === nginx.pid).length, 2000, stderr);
 });
 
-Deno.test("events read in place from a 16 KiB ring, wrapping round it some 60 times, come out whole", async () => {
+Deno.test("events read in place from a 64 KiB ring, wrapping round it some 20 times, come out whole", async () => {
   const { startNginx, socketClient, startTracer } = await import("./harness.ts");
   const nginx = await startNginx(`keepalive_requests 100000; location /e { return 200 "$arg_id"; }`);
-  const tracer = await startTracer(["--ring-size", "16K", "--workers", "1"]);
-  // Events of 110 to 230 bytes, headers included: their ends fall all over the ring.
+  // 64 KiB holds ~80 ms of this traffic: a 16 KiB ring had lost an event
+  // in one run of seven while the worker was late by 20 ms.
+  const tracer = await startTracer(["--ring-size", "64K", "--workers", "1"]);
+  // Events of 130 to 250 bytes, headers included (~1.5 MB in all): their ends fall all over the ring.
   const client = await socketClient(["paced", "127.0.0.1", String(nginx.port), "2000", "0.5"]);
   const { records, stderr } = await tracer.stop();
   await nginx.stop();
@@ -272,7 +274,7 @@ Deno.test("events read in place from a 16 KiB ring, wrapping round it some 60 ti
 Deno.test("--capture-only drains the kernel's events, prints no record and counts the bytes", async () => {
   const { startNginx, socketClient, startTracer } = await import("./harness.ts");
   const nginx = await startNginx(`keepalive_requests 100000; location /e { return 200 "$arg_id"; }`);
-  const tracer = await startTracer(["--capture-only", "--ring-size", "16K", "--workers", "1"]);
+  const tracer = await startTracer(["--capture-only", "--ring-size", "64K", "--workers", "1"]);
   const client = await socketClient(["paced", "127.0.0.1", String(nginx.port), "500", "0.5"]);
   const { records, stderr, code } = await tracer.stop();
   await nginx.stop();
