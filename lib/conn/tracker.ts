@@ -25,6 +25,7 @@ import { type Exchange, type Parser, Stream } from "../protocols/common/parser.t
 import { parserFor, parserNamed } from "../protocols/registry.ts";
 import type { ConnectionInfo } from "../record.ts";
 import { StreamBuffer } from "./stream_buffer.ts";
+import { clearArray } from "../protocols/common/arrays.ts";
 
 /** A parser that waits for more than this many bytes is stuck. */
 const MAX_HEAD_BYTES = 1 << 20;
@@ -735,7 +736,7 @@ export class Tracker {
     if (out.length === 0) return;
     for (const ex of out) this.#sink(conn.parser.protocol, conn.info, ex);
     this.stats.exchanges += out.length;
-    out.length = 0;
+    clearArray(out);
   }
 }
 

@@ -17,6 +17,7 @@ import { onBody, onBodyEnd, onHeader, onMethod } from "./pair.ts";
 import { type AmqpState, createState, drainOpen, exchangeOf } from "./state.ts";
 import { summarize } from "./summary.ts";
 import { FRAME_END, FRAME_HEADER, FrameType, protocolHeaderAt, u16, u32 } from "./wire.ts";
+import { clearArray } from "../common/arrays.ts";
 
 /** Largest method or content header frame accepted (RabbitMQ's frame_max is at most 128 KiB by default). */
 export const MAX_CONTROL = 1 << 20;
@@ -133,7 +134,7 @@ export const amqpParser: Parser<AmqpState> = {
 
   match(st, out: Exchange[], closing) {
     for (const x of st.done) out.push(x);
-    st.done.length = 0;
+    clearArray(st.done);
     if (!closing) return;
     st.body[0] = st.body[1] = null;
     for (const p of drainOpen(st)) out.push(exchangeOf(p));

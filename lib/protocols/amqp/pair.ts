@@ -30,6 +30,7 @@ import {
 } from "./state.ts";
 import type { AmqpFields, AmqpRequest } from "./types.ts";
 import { Reader, u16 } from "./wire.ts";
+import { dropFront } from "../common/arrays.ts";
 
 /** Where and when a frame was seen. */
 export interface Seen {
@@ -66,7 +67,7 @@ function answer(p: Pending, resp: AmqpFields, s: Seen): void {
 
 function bounded<T>(st: AmqpState, q: T[], item: T, max: number): void {
   if (q.length >= max) {
-    q.shift();
+    dropFront(q, 1);
     st.overflow++;
   }
   q.push(item);

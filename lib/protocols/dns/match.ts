@@ -16,6 +16,7 @@ import type { Exchange } from "../common/parser.ts";
 import { MAX_ANSWERS, type QueryInfo, type ReplyInfo } from "./message.ts";
 import { T } from "./names.ts";
 import type { DnsReply, DnsState, Pending } from "./types.ts";
+import { clearArray } from "../common/arrays.ts";
 
 /** Most queries waiting for a response per connection; the oldest goes first. */
 export const MAX_PENDING = 4096;
@@ -260,7 +261,7 @@ export function matchExchanges(
   }
   const ready = state.ready;
   for (let i = 0; i < ready.length; i++) out.push(ready[i]!);
-  ready.length = 0;
+  clearArray(ready);
   if (closing) {
     for (let p = state.oldest; p !== null; p = p.newer) {
       out.push(exchangeOf(p, p.resp));

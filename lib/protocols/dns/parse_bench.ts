@@ -2,6 +2,7 @@ import { type Exchange, Stream } from "../common/parser.ts";
 import { dnsParser } from "./mod.ts";
 import { unhex } from "./testdata.ts";
 import { DNSMASQ_UDP, UNBOUND_BURST_REQ, UNBOUND_BURST_RESP } from "./testdata/captured.ts";
+import { clearArray } from "../common/arrays.ts";
 
 // dig's A query for host.test (EDNS with a cookie) and dnsmasq's answer.
 const A_QUERY = unhex(DNSMASQ_UDP.HOST_A!.q);
@@ -21,7 +22,7 @@ function pair(datagram: boolean, q: Uint8Array, r: Uint8Array) {
     dnsParser.parseFrame(state, Stream.Response, r, ts + 1, ts + 1);
     dnsParser.match(state, out, false);
     if (out.length !== 1) throw new Error("no exchange");
-    out.length = 0;
+    clearArray(out);
   };
 }
 

@@ -9,6 +9,7 @@
 
 import type { Exchange } from "../common/parser.ts";
 import type { HttpRequest, HttpState, Queued, RenderedHttp } from "./types.ts";
+import { clearArray, dropFront } from "../common/arrays.ts";
 
 function unanswered(q: Queued<HttpRequest | RenderedHttp>): Exchange {
   return {
@@ -56,8 +57,8 @@ export function matchExchanges(
       // A response cannot precede its request: some message was missed on
       // one side, and which one is unknowable, so pair nothing queued.
       state.desyncs++;
-      reqs.length = 0;
-      resps.length = 0;
+      clearArray(reqs);
+      clearArray(resps);
       i = j = 0;
       break;
     }
@@ -74,12 +75,11 @@ export function matchExchanges(
     i++;
     j++;
   }
-  // shift() trims in place; splice() would allocate the removed items.
-  while (i-- > 0) reqs.shift();
-  while (j-- > 0) resps.shift();
+  dropFront(reqs, i);
+  dropFront(resps, j);
   if (closing) {
     for (const q of reqs) out.push(unanswered(q));
-    reqs.length = 0;
-    resps.length = 0;
+    clearArray(reqs);
+    clearArray(resps);
   }
 }

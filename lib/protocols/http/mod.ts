@@ -32,6 +32,7 @@ import { matchExchanges } from "./match.ts";
 import { RenderedHttp } from "./render.ts";
 import { findRequestStart, findResponseStart } from "./scan.ts";
 import type { HttpRequest, HttpResponse, HttpState } from "./types.ts";
+import { clearArray } from "../common/arrays.ts";
 
 export type { HttpHeaders, HttpRequest, HttpResponse, HttpState } from "./types.ts";
 
@@ -73,8 +74,8 @@ export const httpParser: Parser<HttpState> = {
   reset(state) {
     resetStream(state.req);
     resetStream(state.resp);
-    state.reqQueue.length = 0;
-    state.respQueue.length = 0;
+    clearArray(state.reqQueue);
+    clearArray(state.respQueue);
   },
 
   summarize,

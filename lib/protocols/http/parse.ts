@@ -22,6 +22,7 @@ import {
   upgradeOf,
 } from "./render.ts";
 import { HEX, scanSection } from "./scan.ts";
+import { clearArray } from "../common/arrays.ts";
 
 const LF = 10;
 const CR = 13;
@@ -63,8 +64,8 @@ export function resetStream(st: StreamState): void {
   st.msg = null;
   st.bytes = 0;
   st.remaining = 0;
-  // Setting length is a runtime call; most messages kept no piece.
-  if (st.parts.length !== 0) st.parts = [];
+  // The array is reused: no piece of it outlives the message's complete().
+  clearArray(st.parts);
   st.borrowed = 0;
   st.kept = 0;
   st.truncated = false;

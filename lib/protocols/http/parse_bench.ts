@@ -1,6 +1,7 @@
 import { type Exchange, Stream } from "../common/parser.ts";
 import { httpParser } from "./mod.ts";
 import { bytes } from "./testdata.ts";
+import { clearArray } from "../common/arrays.ts";
 
 const REQ = bytes(
   "GET /api/v1/users/42?fields=name,email HTTP/1.1\r\n" +
@@ -31,7 +32,7 @@ function pair(): void {
   httpParser.parseFrame(state, Stream.Response, RESP, ts + 1, ts + 1);
   httpParser.match(state, out, false);
   if (out.length !== 1) throw new Error("no exchange");
-  out.length = 0;
+  clearArray(out);
 }
 
 Deno.bench("httpParser keep-alive GET + 200, one pair", pair);

@@ -20,6 +20,7 @@ import { loseSync, parseFrame, skipBytes } from "./parse.ts";
 import { matchStreams } from "./record.ts";
 import { adoptUpgrade } from "./upgrade.ts";
 import type { DirState, Http2Request, Http2Response, Http2State, UpgradeRequest } from "./types.ts";
+import { clearArray } from "../common/arrays.ts";
 
 export type { Http2Headers, Http2Request, Http2Response, Http2State } from "./types.ts";
 export { UNKNOWN } from "./hpack.ts";
@@ -107,7 +108,7 @@ export const http2Parser: Parser<Http2State> = {
     // Frames were lost: header blocks may be among them, so the tables diverged.
     for (const d of state.dirs) resetDir(d);
     state.streams.clear();
-    state.done.length = 0;
+    clearArray(state.done);
     if (state.preface === 0) state.preface = -1;
     loseSync(state);
   },

@@ -10,6 +10,7 @@ import { addField, newFields } from "../common/fields.ts";
 import { UNKNOWN } from "./hpack.ts";
 import type { H2Stream, Half, Http2Headers, Http2Request, Http2Response, Http2State } from "./types.ts";
 import { utf8Text } from "../common/text.ts";
+import { clearArray } from "../common/arrays.ts";
 
 function headerMap(fields: [string, string][]): Http2Headers {
   const out: Http2Headers = newFields();
@@ -122,7 +123,7 @@ export function matchStreams(state: Http2State, out: Exchange[], closing: boolea
     const ex = toExchange(s, false);
     if (ex) out.push(ex);
   }
-  state.done.length = 0;
+  clearArray(state.done);
   if (!closing) return;
   for (const s of state.streams.values()) {
     const ex = toExchange(s, true);

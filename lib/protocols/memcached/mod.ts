@@ -31,6 +31,7 @@ import { summarize } from "./summary.ts";
 import { REQ_MAGIC, RESP_MAGIC } from "./binary.ts";
 import { Mode } from "./types.ts";
 import type { McState } from "./types.ts";
+import { clearArray } from "../common/arrays.ts";
 
 export type { McRequest, McResponse, McState, McValue } from "./types.ts";
 export { filters } from "./filter.ts";
@@ -77,7 +78,7 @@ export const memcachedParser: Parser<McState> = {
   reset(state) {
     resetStream(state.req);
     resetStream(state.resp);
-    state.reqQueue.length = 0;
+    clearArray(state.reqQueue);
     state.lost = false;
   },
 

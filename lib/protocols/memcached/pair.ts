@@ -31,6 +31,7 @@ import type { Exchange } from "../common/parser.ts";
 import { binAnswers } from "./binary.ts";
 import { META_CODES } from "./response.ts";
 import type { McRequest, McResponse, McState, Queued } from "./types.ts";
+import { clearArray, dropFront } from "../common/arrays.ts";
 
 /** Requests waiting for responses, at most. */
 export const MAX_QUEUE = 1024;
@@ -51,7 +52,7 @@ function unanswered(q: Queued<McRequest>): Exchange {
 /** Abandon pairing until the tracker resyncs. */
 export function lose(state: McState): void {
   state.lost = true;
-  state.reqQueue.length = 0;
+  clearArray(state.reqQueue);
 }
 
 /** The request the next response line is most likely about: the oldest that is not quiet. */
@@ -164,7 +165,7 @@ export function onResponse(state: McState, r: Queued<McResponse>): void {
   if (r.startNs < q.startNs || (q.msg.quiet && ambiguous(state, q.msg, r.msg))) return lose(state);
   // Binary responses name their request: another opcode or opaque means a lost packet.
   if (q.msg.binary && !binAnswers(q.msg, r.msg)) return lose(state);
-  qs.shift();
+  dropFront(qs, 1);
   state.ready.push({
     req: q.msg,
     resp: r.msg,
@@ -185,9 +186,9 @@ export function onResponse(state: McState, r: Queued<McResponse>): void {
 export function matchExchanges(state: McState, out: Exchange[], closing: boolean): void {
   const ready = state.ready;
   for (let i = 0; i < ready.length; i++) out.push(ready[i]!);
-  ready.length = 0;
+  clearArray(ready);
   if (closing) {
     for (const q of state.reqQueue) out.push(unanswered(q));
-    state.reqQueue.length = 0;
+    clearArray(state.reqQueue);
   }
 }

@@ -16,6 +16,7 @@ import { createState, exchangeOf, type MqttState, type PartialPublish } from "./
 import { summarize } from "./summary.ts";
 import type { MqttRequest, Sender } from "./types.ts";
 import { fixedHeader, hex, PacketType, printableText, Reader } from "./wire.ts";
+import { clearArray } from "../common/arrays.ts";
 
 /** Largest packet other than PUBLISH accepted (a CONNECT with its Will is the largest real one). */
 export const MAX_CONTROL = 256 * 1024;
@@ -197,7 +198,7 @@ export const mqttParser: Parser<MqttState> = {
 
   match(st, out: Exchange[], closing) {
     for (const x of st.done) out.push(x);
-    st.done.length = 0;
+    clearArray(st.done);
     if (!closing) return;
     st.partial[0] = st.partial[1] = null;
     for (const p of drainOpen(st)) out.push(exchangeOf(p));

@@ -17,6 +17,7 @@ import { isFailure } from "./reasons.ts";
 import { exchangeOf, MAX_INFLIGHT, MAX_QUEUED, type MqttState, type Pending } from "./state.ts";
 import type { MqttResponse } from "./types.ts";
 import { PacketType } from "./wire.ts";
+import { dropFront } from "../common/arrays.ts";
 
 /** Where and when a packet was seen. */
 export interface Seen {
@@ -49,7 +50,7 @@ function answer(st: MqttState, p: Pending, resp: MqttResponse, s: Seen): void {
 
 function enqueue(st: MqttState, q: Pending[], p: Pending): void {
   if (q.length >= MAX_QUEUED) {
-    q.shift();
+    dropFront(q, 1);
     st.overflow++;
   }
   q.push(p);

@@ -1,6 +1,7 @@
 import { type Exchange, Stream } from "../common/parser.ts";
 import { mqttParser as p } from "./mod.ts";
 import { packet, str } from "./testdata.ts";
+import { clearArray } from "../common/arrays.ts";
 
 // A sensor reading at QoS 1 (MQTT 5) and its PUBACK; a QoS 0 one.
 const VALUE = [...new TextEncoder().encode('{"t":21.5,"h":40,"ts":1767225600}')];
@@ -19,7 +20,7 @@ Deno.bench("mqttParser PUBLISH QoS 1 (34 B JSON) + PUBACK parsed and matched", (
   ts += 2;
   p.parseFrame(state, Stream.Request, QOS1, ts, ts);
   p.parseFrame(state, Stream.Response, PUBACK, ts + 1, ts + 1);
-  out.length = 0;
+  clearArray(out);
   p.match(state, out, false);
   if (out.length !== 1) throw new Error("no exchange");
 });
@@ -27,7 +28,7 @@ Deno.bench("mqttParser PUBLISH QoS 1 (34 B JSON) + PUBACK parsed and matched", (
 Deno.bench("mqttParser PUBLISH QoS 0 parsed", () => {
   ts += 1;
   p.parseFrame(state, Stream.Request, QOS0, ts, ts);
-  out.length = 0;
+  clearArray(out);
   p.match(state, out, false);
   if (out.length !== 1) throw new Error("no exchange");
 });

@@ -27,6 +27,7 @@ import {
   type MysqlState,
   type Stmt,
 } from "./types.ts";
+import { clearArray } from "../common/arrays.ts";
 
 /** MariaDB: statement id 0xFFFFFFFF means the statement prepared last. */
 const LAST_PREPARED = 0xffffffff;
@@ -138,7 +139,7 @@ export function matchExchanges(
   if (i > 0) q.splice(0, i);
   if (closing) {
     for (const e of q) emit(state, e, out);
-    q.length = 0;
+    clearArray(q);
     resetResp(state.resp);
     resetReq(state.req);
   }

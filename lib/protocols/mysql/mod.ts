@@ -33,6 +33,7 @@ import { newReqStream, parseRequest, resetReq, skipRequest } from "./request.ts"
 import { dropResponse, newRespStream, parseResponse, resetResp, skipResponse } from "./response.ts";
 import { type MysqlState, Phase } from "./types.ts";
 import { summarize } from "./summary.ts";
+import { clearArray } from "../common/arrays.ts";
 
 export type { MysqlRequest, MysqlResponse, MysqlState, ParamValue } from "./types.ts";
 export { summarize } from "./summary.ts";
@@ -89,7 +90,7 @@ export const mysqlParser: Parser<MysqlState> = {
     // loss of sync: they belong to the connection, not to a message.
     resetReq(state.req);
     resetResp(state.resp);
-    state.queue.length = 0;
+    clearArray(state.queue);
   },
 
   summarize,

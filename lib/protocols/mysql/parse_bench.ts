@@ -1,6 +1,7 @@
 import { type Exchange, Stream } from "../common/parser.ts";
 import { mysqlParser } from "./mod.ts";
 import { ok, query, resultSet } from "./testdata.ts";
+import { clearArray } from "../common/arrays.ts";
 
 // A typical point query answered by a 3-column, 3-row result set, and an
 // INSERT answered by OK, as libmariadb sends them (no CLIENT_DEPRECATE_EOF).
@@ -24,7 +25,7 @@ function exchange(req: Uint8Array, resp: Uint8Array): void {
   mysqlParser.parseFrame(state, Stream.Response, resp, ts + 1, ts + 1);
   mysqlParser.match(state, out, false);
   if (out.length !== 1) throw new Error("no exchange");
-  out.length = 0;
+  clearArray(out);
 }
 
 Deno.bench("mysqlParser COM_QUERY + 3-row result set parsed and matched", () => {

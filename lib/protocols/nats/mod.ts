@@ -17,6 +17,7 @@ import { answerOf, requestOf, setHeaders, setPayload } from "./message.ts";
 import { drainOpen, onAnswer, onRequest } from "./pair.ts";
 import { createState, type NatsState, type PartialMessage, unanswered } from "./state.ts";
 import { summarize } from "./summary.ts";
+import { clearArray } from "../common/arrays.ts";
 
 /** Largest header block decoded; a larger one is passed over like a payload. */
 export const MAX_HEADER_BLOCK = 64 * 1024;
@@ -158,7 +159,7 @@ export const natsParser: Parser<NatsState> = {
 
   match(st, out: Exchange[], closing) {
     for (const x of st.done) out.push(x);
-    st.done.length = 0;
+    clearArray(st.done);
     if (!closing) return;
     st.partial[0] = st.partial[1] = null;
     for (const p of drainOpen(st)) out.push(unanswered(p));

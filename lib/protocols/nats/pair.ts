@@ -21,6 +21,7 @@
 import { Stream } from "../common/parser.ts";
 import { exchangeOf, MAX_QUEUED, type NatsState, type Pending } from "./state.ts";
 import type { NatsRequest, NatsResponse } from "./types.ts";
+import { dropFront } from "../common/arrays.ts";
 
 /** Where and when an operation was seen. */
 export interface Seen {
@@ -36,7 +37,7 @@ function pending(req: NatsRequest, s: Seen): Pending {
 
 function enqueue(st: NatsState, q: Pending[], p: Pending): void {
   if (q.length >= MAX_QUEUED) {
-    q.shift();
+    dropFront(q, 1);
     st.overflow++;
   }
   q.push(p);
@@ -78,7 +79,7 @@ export function onAnswer(st: NatsState, resp: NatsResponse, s: Seen): void {
     return;
   }
   if (head && !(resp.op === "-ERR" && head.err)) {
-    st.acks.shift();
+    dropFront(st.acks, 1);
     const e = head.err;
     if (e) st.done.push(exchangeOf(head, e.resp, e.startNs, s.endNs, e.bytes + s.bytes));
     else st.done.push(exchangeOf(head, resp, s.startNs, s.endNs, s.bytes));

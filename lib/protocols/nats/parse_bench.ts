@@ -1,6 +1,7 @@
 import { type Exchange, Stream } from "../common/parser.ts";
 import { natsParser as p } from "./mod.ts";
 import { bytes } from "./testdata.ts";
+import { clearArray } from "../common/arrays.ts";
 
 // A sensor reading delivered to a subscriber, and one published in verbose mode with its +OK.
 const VALUE = '{"t":21.5,"h":40,"ts":1767225600}';
@@ -18,7 +19,7 @@ let ts = 2;
 Deno.bench("natsParser MSG (34 B JSON) delivered", () => {
   ts += 1;
   p.parseFrame(state, Stream.Response, MSG, ts, ts);
-  out.length = 0;
+  clearArray(out);
   p.match(state, out, false);
   if (out.length !== 1) throw new Error("no exchange");
 });
@@ -27,7 +28,7 @@ Deno.bench("natsParser PUB (34 B JSON) + +OK parsed and matched", () => {
   ts += 2;
   p.parseFrame(state, Stream.Request, PUB, ts, ts);
   p.parseFrame(state, Stream.Response, OK, ts + 1, ts + 1);
-  out.length = 0;
+  clearArray(out);
   p.match(state, out, false);
   if (out.length !== 1) throw new Error("no exchange");
 });

@@ -25,6 +25,7 @@ import type { Exchange } from "../common/parser.ts";
 import { answer, Fit, isCloser } from "./answer.ts";
 import { absorb, deliver, emit, printed, resetAnswer, startProbation, unanswered, verified } from "./record.ts";
 import { Expect, type PgsqlState, type Segment } from "./types.ts";
+import { clearArray, dropFront } from "../common/arrays.ts";
 
 export { MAX_DONE, resetAnswer, startProbation } from "./record.ts";
 
@@ -60,7 +61,7 @@ export function lose(s: PgsqlState, extra: Segment | null): void {
   if (extra !== null) count(extra, 0);
   s.owedZ += owed;
   if (!lastClosed || s.open !== null) s.dropUntilSync = true;
-  s.reqQueue.length = 0;
+  clearArray(s.reqQueue);
   s.open = s.unsealed = s.last = null;
   s.skipping = null;
   startProbation(s);
@@ -111,7 +112,7 @@ export function advance(s: PgsqlState): void {
     if (e === undefined) {
       if (!seg.sealed) break;
       emit(s, seg);
-      reqs.shift();
+      dropFront(reqs, 1);
       resetAnswer(s);
       if (batchEnded && s.probation) verified(s);
       batchEnded = false;
@@ -167,15 +168,15 @@ export function matchExchanges(
     // Held exchanges can no longer be verified; records without an answer
     // are not pairs and are safe to report.
     const unsure = s.probation;
-    s.held.length = 0;
+    clearArray(s.held);
     s.probation = false;
     s.reqQueue.forEach((seg, k) => {
       if (!printed(seg)) return;
       if (k === 0 && s.aggErr !== null && !unsure) emit(s, seg);
       else deliver(s, unanswered(seg));
     });
-    s.reqQueue.length = 0;
-    s.respQueue.length = 0;
+    clearArray(s.reqQueue);
+    clearArray(s.respQueue);
     s.owedZ = 0;
     s.skipping = null;
     s.dropUntilSync = false;
@@ -183,5 +184,5 @@ export function matchExchanges(
   }
   const done = s.done;
   for (let k = 0; k < done.length; k++) out.push(done[k]!);
-  done.length = 0;
+  clearArray(done);
 }

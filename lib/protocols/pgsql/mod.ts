@@ -37,6 +37,7 @@ import { matchExchanges, resetAnswer, startProbation } from "./match.ts";
 import { finishRequests } from "./request.ts";
 import { findRequestStart, findResponseStart } from "./scan.ts";
 import type { PgsqlRequest, PgsqlResponse, PgsqlState } from "./types.ts";
+import { clearArray } from "../common/arrays.ts";
 
 export type { PgsqlRequest, PgsqlResponse, PgsqlState } from "./types.ts";
 
@@ -111,8 +112,8 @@ export const pgsqlParser: Parser<PgsqlState> = {
     resetProgress(state.fe);
     resetProgress(state.be);
     resetFold(state);
-    state.reqQueue.length = 0;
-    state.respQueue.length = 0;
+    clearArray(state.reqQueue);
+    clearArray(state.respQueue);
     state.open = state.unsealed = state.last = null;
     state.skipping = null;
     state.owedZ = 0;

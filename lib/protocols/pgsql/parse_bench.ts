@@ -1,6 +1,7 @@
 import { type Exchange, Stream } from "../common/parser.ts";
 import { pgsqlParser as p } from "./mod.ts";
 import { be, cat, fe } from "./testdata.ts";
+import { clearArray } from "../common/arrays.ts";
 
 // pgbench -M simple's SELECT, as captured (testdata/captures.ts).
 const QUERY = fe.query("SELECT abalance FROM pgbench_accounts WHERE aid = 50590;");
@@ -47,7 +48,7 @@ function exchange(state: ReturnType<typeof p.createState>, req: Uint8Array, resp
   for (let at = 0; at < resp.length;) at += p.parseFrame(state, Stream.Response, resp.subarray(at), ts + 1, ts + 1);
   p.match(state, out, false);
   if (out.length !== n) throw new Error(`${out.length} exchanges`);
-  out.length = 0;
+  clearArray(out);
 }
 
 const simple = p.createState({ maxBodyBytes: 4096, datagram: false });

@@ -7,6 +7,7 @@
 
 import type { Exchange } from "../common/parser.ts";
 import { type PgsqlResponse, type PgsqlState, SegKind, type Segment, type Token } from "./types.ts";
+import { clearArray } from "../common/arrays.ts";
 
 /** Finished exchanges kept between two match() calls. */
 export const MAX_DONE = 4096;
@@ -34,7 +35,7 @@ export function absorb(s: PgsqlState, t: Token): void {
 export function startProbation(s: PgsqlState): void {
   s.probation = true;
   s.heldSkip = false;
-  s.held.length = 0;
+  clearArray(s.held);
 }
 
 /** Queue a finished exchange for match(), or hold it during probation. */
@@ -54,7 +55,7 @@ export function verified(s: PgsqlState): void {
   if (s.heldSkip) return startProbation(s);
   s.probation = false;
   for (const x of s.held) deliver(s, x);
-  s.held.length = 0;
+  clearArray(s.held);
 }
 
 function response(s: PgsqlState): PgsqlResponse {

@@ -28,6 +28,7 @@ import { matchExchanges } from "./pair.ts";
 import { findStart, requestAt, responseAt } from "./scan.ts";
 import type { RedisRequest, RedisResponse, RedisState } from "./types.ts";
 import { ReplyMode } from "./types.ts";
+import { clearArray } from "../common/arrays.ts";
 
 export type { RedisReplyType, RedisRequest, RedisResponse, RedisState, RedisValue } from "./types.ts";
 export { filters } from "./filter.ts";
@@ -75,7 +76,7 @@ export const redisParser: Parser<RedisState> = {
   reset(state) {
     resetStream(state.req);
     resetStream(state.resp);
-    state.reqQueue.length = 0;
+    clearArray(state.reqQueue);
     state.swallowKw = 0;
     state.lost = false;
   },

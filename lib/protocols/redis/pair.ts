@@ -28,6 +28,7 @@
 import type { Exchange } from "../common/parser.ts";
 import { isConfirmKw, isMessageKw, Kw, T } from "./bytes.ts";
 import type { Queued, QueuedRequest, RedisResponse, RedisState } from "./types.ts";
+import { clearArray, dropFront } from "../common/arrays.ts";
 
 /** Commands waiting for replies, at most. */
 export const MAX_QUEUE = 1024;
@@ -58,7 +59,7 @@ function head(state: RedisState): QueuedRequest | undefined {
 export function lose(state: RedisState): void {
   state.lost = true;
   state.desyncs++;
-  state.reqQueue.length = 0;
+  clearArray(state.reqQueue);
   state.swallowKw = Kw.None;
 }
 
@@ -78,7 +79,7 @@ function pair(
   q: QueuedRequest,
   r: Queued<RedisResponse>,
 ): void {
-  state.reqQueue.shift();
+  dropFront(state.reqQueue, 1);
   state.ready.push({
     req: q.msg,
     resp: r.msg,
@@ -206,10 +207,10 @@ export function matchExchanges(
   head(state);
   const ready = state.ready;
   for (let i = 0; i < ready.length; i++) out.push(ready[i]!);
-  ready.length = 0;
+  clearArray(ready);
   if (closing) {
     for (const q of state.reqQueue) out.push(unanswered(q));
-    state.reqQueue.length = 0;
+    clearArray(state.reqQueue);
     state.swallowKw = Kw.None;
   }
 }

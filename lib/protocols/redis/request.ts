@@ -10,6 +10,7 @@ import { CR, HEAD, Kw, LF, MAX_ITEMS, MAX_LINE, text, upper } from "./bytes.ts";
 import { queueRequest } from "./pair.ts";
 import type { RedisRequest, RedisState, StreamState } from "./types.ts";
 import { ReplyMode } from "./types.ts";
+import { clearArray } from "../common/arrays.ts";
 
 /** Commands whose first argument is a subcommand (Redis 7's container commands). */
 export const CONTAINERS: ReadonlySet<string> = new Set([
@@ -160,7 +161,7 @@ export function splitInline(
   for (;;) {
     while (i < e && isSpace(buf[i]!)) i++;
     if (i >= e) return n;
-    word.length = 0;
+    clearArray(word);
     let q = 0; // 0, or the quote byte we are inside
     for (;;) {
       if (i >= e) {
@@ -227,7 +228,7 @@ export function parseInline(
   let argc = splitInline(buf, 0, e, words, MAX_ITEMS + 2);
   if (argc < 0) {
     // Redis answers unbalanced quotes with an error: keep plain words.
-    words.length = 0;
+    clearArray(words);
     argc = 0;
     for (let i = 0; i < e;) {
       while (i < e && isSpace(buf[i]!)) i++;
