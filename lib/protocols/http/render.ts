@@ -59,6 +59,8 @@ export const NOT_REPEATED = -3;
 export interface LastHead {
   /** The head's bytes as they came, then its JSON up to the body. */
   bytes: Uint8Array;
+  /** A view of `bytes`, for comparing four bytes at a time. */
+  words: DataView<ArrayBuffer>;
   /**
    * A message views the JSON in `bytes`: the next head that differs gets a
    * buffer of its own rather than overwrite it.
@@ -261,6 +263,7 @@ export function renderHead(state: HttpState, st: StreamState, isReq: boolean, bu
     const bytes = new Uint8Array(Math.max(512, need + (need >> 1)));
     last = st.lastHead = {
       bytes,
+      words: new DataView(bytes.buffer),
       lent: false,
       rawLength: 0,
       jsonLength: 0,
@@ -283,6 +286,11 @@ export function renderHead(state: HttpState, st: StreamState, isReq: boolean, bu
   return r;
 }
 
+// A view of the buffer the last head compared lay in: usually the ring's
+// data, or a stream's own buffer, so made once for many heads.
+let wordsOf: ArrayBufferLike | null = null;
+let bufWords: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
 /**
  * When `buf` starts with the stream's last head written as JSON, byte for
  * byte: sets up that head's message again, reusing its JSON, and returns
@@ -294,7 +302,17 @@ export function repeatHead(state: HttpState, st: StreamState, isReq: boolean, bu
   const bytes = last.bytes;
   const n = last.rawLength;
   if (buf.length < n) return NOT_REPEATED;
-  for (let i = 0; i < n; i++) if (buf[i] !== bytes[i]) return NOT_REPEATED;
+  // Four bytes at a time: the byte loop was a tenth of a traced nginx
+  // request's time in the worker.
+  if (buf.buffer !== wordsOf) {
+    wordsOf = buf.buffer;
+    bufWords = new DataView(wordsOf);
+  }
+  const w = last.words;
+  const b = buf.byteOffset;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (bufWords.getInt32(b + i, true) !== w.getInt32(i, true)) return NOT_REPEATED;
+  for (; i < n; i++) if (buf[i] !== bytes[i]) return NOT_REPEATED;
   const r = frameBody(state, st, isReq, last.status, last.transferEncoding, last.length);
   if (r < 0 || r === INTERIM) return r;
   // No copy: a head that repeats usually repeats again, so the buffer is

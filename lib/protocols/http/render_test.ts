@@ -245,6 +245,39 @@ Deno.test("renderJson reuses a repeated head's JSON, framing it again for each r
   assert.ok(fourth.text().startsWith('{"method":"GET","path":"/other"'), fourth.text());
 });
 
+Deno.test("renderJson does not reuse a last head that differs in any one byte", () => {
+  // Heads compare four bytes at a time, then the rest one by one: a change
+  // at every offset, with heads at odd offsets in one read.
+  const head = "HTTP/1.1 200 OK\r\nX-Value: abcdefghijk\r\nContent-Length: 2\r\n\r\n";
+  const at = head.indexOf("abcdefghijk");
+  for (let k = 0; k < 11; k++) {
+    const changed = head.slice(0, at + k) + "Z" + head.slice(at + k + 1);
+    const steps: Step[] = [
+      [Req, "GET /a HTTP/1.1\r\n\r\nGET /a HTTP/1.1\r\n\r\nGET /a HTTP/1.1\r\n\r\n"],
+      // The second head repeats the first; the third differs in one byte.
+      [Resp, head + "ok" + head + "ok" + changed + "ok"],
+    ];
+    assert.equal(same(steps), 6);
+    // The third head in one read, at an offset in it, reuses the JSON in the
+    // last head's buffer; the changed one after it does not.
+    const sim = new Sim(1024, true);
+    sim.push(Req, "GET /a HTTP/1.1\r\n\r\n".repeat(4), 1);
+    sim.push(Resp, (head + "ok").repeat(3), 2);
+    const last = sim.state.resp.lastHead!;
+    assert.equal((sim.out[2]!.resp as RenderedHttp).head.buffer, last.bytes.buffer);
+    sim.push(Resp, changed + "ok", 3);
+    assert.notEqual((sim.out[3]!.resp as RenderedHttp).head.buffer, last.bytes.buffer);
+    assert.notEqual(sim.state.resp.lastHead, last);
+  }
+  // A head longer than the last one it starts like, and one a byte shorter.
+  const longer = head.replace("\r\n\r\n", "\r\nX-B: c\r\n\r\n");
+  const shorter = head.replace("abcdefghijk", "abcdefghij");
+  assert.equal(
+    same([[Req, "GET / HTTP/1.1\r\n\r\n".repeat(4)], [Resp, [head, head, longer, shorter].join("ok") + "ok"]]),
+    8,
+  );
+});
+
 Deno.test("renderJson writes a body read with its head right after the head's JSON", () => {
   const sim = new Sim(1024, true);
   sim.push(Req, POST_REQ, 1);
