@@ -4,7 +4,7 @@
  * size and field offsets, read from its BTF, with the TypeScript layout.
  */
 import assert from "node:assert/strict";
-import { ABI_VERSION, Layout, MAX_RINGS } from "./shim.ts";
+import { ABI_VERSION, Layout, MAX_RINGS, readU64 } from "./shim.ts";
 
 const HEADER = new URL("../bpf/l7trace.h", import.meta.url).pathname;
 
@@ -125,4 +125,12 @@ Deno.test("ABI version and ring limit in ffi/shim.ts match bpf/l7trace.h", async
     ABI_VERSION,
   );
   assert.equal(Number(/#define L7_MAX_RINGS (\d+)/.exec(text)?.[1]), MAX_RINGS);
+});
+
+Deno.test("readU64 reads little-endian u64 values below and above 2^32", () => {
+  const view = new DataView(new ArrayBuffer(16));
+  for (const v of [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 5, 1.7e15, 2 ** 53 - 1]) {
+    view.setBigUint64(3, BigInt(v), true);
+    assert.equal(readU64(view, 3), v);
+  }
 });

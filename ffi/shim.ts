@@ -119,8 +119,12 @@ export const OPEN_TLS = 4;
 
 /** Reads a little-endian u64 as a number (exact below 2^53). */
 export function readU64(view: DataView, offset: number): number {
-  return view.getUint32(offset + 4, true) * 4294967296 +
-    view.getUint32(offset, true);
+  const high = view.getUint32(offset + 4, true);
+  const low = view.getUint32(offset, true);
+  // Not high * 2^32 + low when high is 0: that is a double, and a field
+  // that holds one (a stream position, a connection id) takes a 16-byte
+  // box per connection where a small integer takes none.
+  return high === 0 ? low : high * 4294967296 + low;
 }
 
 /**

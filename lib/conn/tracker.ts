@@ -95,9 +95,15 @@ const IDLE_CHECK_NS = 60e9;
 /** Without isAlive, connections idle this long are dropped. */
 const IDLE_DROP_NS = 600e9;
 
+/**
+ * What the tracker knows of one connection. Per-direction flags are bits
+ * and per-direction positions are fields, not arrays: 10,000 idle
+ * connections each held four small arrays, ~250 bytes.
+ */
 class Connection {
   readonly streams = [new StreamBuffer(), new StreamBuffer()];
-  readonly seeking = [true, true];
+  /** Bit `1 << stream`: that stream looks for a frame boundary. */
+  seeking = BOTH;
   desynced = true;
   /** While desynced: the request stream holds a possible first request. */
   candidate = false;
@@ -110,26 +116,35 @@ class Connection {
   /** The parser gave up on the rest of it; the kernel was told. */
   opaque = false;
   /** Per direction: the position its bytes must reach, by the other direction's events. */
-  readonly claimed = [0, 0];
+  claimedSend = 0;
+  claimedRecv = 0;
   /** Event time of the latest claim, or -1 when none is pending. */
   claimTs = -1;
   /** The ring's loss count on this connection's latest event. */
   ringLosses = 0;
   /** The ring lost events between the current event and the one before it. */
   lossy = false;
-  /** Per direction: an event (data or gap) of it arrived. */
-  readonly seen = [false, false];
+  /** Bit `1 << direction`: an event (data or gap) of it arrived. */
+  seen = 0;
   /**
    * Per direction: where the connection's first event says it was. Bytes
    * before that may have raced the announcement, and never come.
    */
-  readonly announcedAt = [0, 0];
+  announcedSend = 0;
+  announcedRecv = 0;
   constructor(
     readonly info: ConnectionInfo,
     public parser: Parser<unknown>,
     public state: unknown,
     readonly requestDirection: Direction,
   ) {}
+}
+
+/** Both bits of a per-direction or per-stream bit set. */
+const BOTH = 3;
+
+function claimedOf(conn: Connection, dir: Direction): number {
+  return dir === Direction.Send ? conn.claimedSend : conn.claimedRecv;
 }
 
 /** struct bpf_ringbuf_hdr: the length word (with busy and discard bits), then the page offset. */
@@ -254,7 +269,10 @@ export class Tracker {
    */
   #claim(conn: Connection, dir: Direction, pos: number, ts: number): void {
     if (pos <= conn.streams[dir]!.expected) return;
-    if (pos > conn.claimed[dir]!) conn.claimed[dir] = pos;
+    if (pos > claimedOf(conn, dir)) {
+      if (dir === Direction.Send) conn.claimedSend = pos;
+      else conn.claimedRecv = pos;
+    }
     if (conn.claimTs < 0) this.#claims.push(conn);
     conn.claimTs = ts;
   }
@@ -266,9 +284,9 @@ export class Tracker {
    */
   #lossSeen(conn: Connection, dir: Direction, pos: number, otherPos: number, ts: number): void {
     const other = dir === Direction.Send ? Direction.Recv : Direction.Send;
-    this.#gapTo(conn, other, Math.max(conn.claimed[other]!, otherPos), ts);
-    this.#gapTo(conn, dir, Math.min(conn.claimed[dir]!, pos), ts);
-    conn.claimed[0] = conn.claimed[1] = 0;
+    this.#gapTo(conn, other, Math.max(claimedOf(conn, other), otherPos), ts);
+    this.#gapTo(conn, dir, Math.min(claimedOf(conn, dir), pos), ts);
+    conn.claimedSend = conn.claimedRecv = 0;
   }
 
   /** Gaps what claims made up to event time `before` still miss. */
@@ -281,8 +299,8 @@ export class Tracker {
         continue;
       }
       conn.claimTs = -1;
-      const [send, recv] = conn.claimed as [number, number];
-      conn.claimed[0] = conn.claimed[1] = 0;
+      const send = conn.claimedSend, recv = conn.claimedRecv;
+      conn.claimedSend = conn.claimedRecv = 0;
       if (this.#conns.get(conn.info.connId) !== conn) continue;
       this.#gapTo(conn, Direction.Send, send, conn.lastTs);
       this.#gapTo(conn, Direction.Recv, recv, conn.lastTs);
@@ -324,7 +342,10 @@ export class Tracker {
         const otherDir = dir === Direction.Send ? Direction.Recv : Direction.Send;
         const otherPos = readU64(view, off + Layout.data.otherPos);
         const losses = view.getUint32(off + Layout.data.ringLosses, true);
-        if (!conn.seen[0] && !conn.seen[1]) conn.announcedAt[otherDir] = otherPos;
+        if (conn.seen === 0) {
+          if (otherDir === Direction.Send) conn.announcedSend = otherPos;
+          else conn.announcedRecv = otherPos;
+        }
         conn.lossy = losses !== conn.ringLosses;
         conn.ringLosses = losses;
         if (conn.lossy) this.#lossSeen(conn, dir, pos, otherPos, ts);
@@ -336,9 +357,9 @@ export class Tracker {
           // The event's bytes were lent to the stream: keep what is left before the batch is reused.
           conn.streams[dir]!.settle();
           // After #data: a gap before a direction's first event may be bytes that were never sent.
-          conn.seen[dir] = true;
+          conn.seen |= 1 << dir;
         } else {
-          conn.seen[dir] = true;
+          conn.seen |= 1 << dir;
           this.#gapTo(conn, dir, pos + len, ts);
         }
         return;
@@ -446,7 +467,7 @@ export class Tracker {
     if (parser.serverSpeaksFirst && !datagram && !midstream && sendPos === 0 && recvPos === 0) {
       // Seen from its first byte both ways: nothing was missed, so the server's greeting starts the stream.
       conn.desynced = false;
-      conn.seeking[Stream.Request] = conn.seeking[Stream.Response] = false;
+      conn.seeking = 0;
     }
     this.#conns.set(connId, conn);
     this.stats.connections++;
@@ -606,7 +627,8 @@ export class Tracker {
     const buf = conn.streams[dir]!;
     const len = to - buf.expected;
     if (len <= 0) return;
-    if (!conn.seen[dir] && !conn.lossy && to <= conn.announcedAt[dir]!) {
+    const announced = dir === Direction.Send ? conn.announcedSend : conn.announcedRecv;
+    if ((conn.seen & (1 << dir)) === 0 && !conn.lossy && to <= announced) {
       // No event of this direction yet, none lost, and counted before the
       // connection's first event: a syscall that raced the one announcing
       // the connection, which the kernel did not send (Go's HTTP/2 server
@@ -617,7 +639,7 @@ export class Tracker {
     this.stats.lostBytes += len;
     const stream = this.#streamOf(conn, dir);
     if (
-      !conn.desynced && buf.length === 0 && !conn.seeking[stream] &&
+      !conn.desynced && buf.length === 0 && (conn.seeking & (1 << stream)) === 0 &&
       conn.parser.skip(conn.state, stream, len, ts)
     ) {
       buf.reset(to);
@@ -632,8 +654,7 @@ export class Tracker {
   #resync(conn: Connection): void {
     conn.parser.reset(conn.state);
     conn.desynced = conn.candidate = false;
-    conn.seeking[Stream.Request] = false;
-    conn.seeking[Stream.Response] = false;
+    conn.seeking = 0;
   }
 
   #desync(conn: Connection): void {
@@ -642,7 +663,7 @@ export class Tracker {
     conn.candidate = false;
     conn.parser.reset(conn.state);
     for (const buf of conn.streams) buf.reset(buf.expected);
-    conn.seeking[0] = conn.seeking[1] = true;
+    conn.seeking = BOTH;
   }
 
   #pump(conn: Connection, dir: Direction, stream: Stream): void {
@@ -650,7 +671,7 @@ export class Tracker {
     const { parser, state } = conn;
     while (buf.length > 0) {
       const view = buf.view();
-      if (conn.seeking[stream]) {
+      if ((conn.seeking & (1 << stream)) !== 0) {
         const at = parser.findBoundary(state, stream, view, 0);
         if (at < 0) {
           if (view.length > BOUNDARY_TAIL) {
@@ -659,7 +680,7 @@ export class Tracker {
           break;
         }
         buf.consume(at);
-        conn.seeking[stream] = false;
+        conn.seeking &= ~(1 << stream);
         continue;
       }
       const n = parser.parseFrame(state, stream, view, buf.headTs, buf.lastTs);
@@ -699,7 +720,7 @@ export class Tracker {
       renderJson: this.#options.renderJson,
     });
     next.adopt?.(conn.state, to.inherited);
-    conn.seeking[Stream.Request] = conn.seeking[Stream.Response] = false;
+    conn.seeking = 0;
     this.stats.protocolSwitches++;
     return true;
   }

@@ -94,6 +94,12 @@ export const httpParser: Parser<HttpState> = {
     if (state.resp.msg instanceof RenderedHttp) state.resp.msg.compact();
     for (const q of state.reqQueue) if (q.msg instanceof RenderedHttp) q.msg.compact();
     for (const q of state.respQueue) if (q.msg instanceof RenderedHttp) q.msg.compact();
+    // Emptied by pop(), these keep their storage for the next messages:
+    // an idle connection gives it back.
+    if (state.reqQueue.length === 0) state.reqQueue = [];
+    if (state.respQueue.length === 0) state.respQueue = [];
+    if (state.req.parts.length === 0) state.req.parts = [];
+    if (state.resp.parts.length === 0) state.resp.parts = [];
   },
 };
 

@@ -265,3 +265,26 @@ Deno.test("skip in a header section returns false and drops the frame", () => {
   assert.equal(st.resp.scanPos, 0);
   assert.equal(p.skip(fresh(), Req, 1, 1), false);
 });
+
+Deno.test("compact gives back the storage of emptied queues and body pieces, and parsing goes on", () => {
+  for (const renderJson of [false, true]) {
+    const s = new Sim(1024, renderJson);
+    s.push(Stream.Request, POST_REQ, 1);
+    s.push(Stream.Response, OK_RESP, 2);
+    assert.equal(s.out.length, 1);
+    const st = s.state;
+    const kept = [st.reqQueue, st.respQueue, st.req.parts, st.resp.parts];
+    assert.ok(kept.every((a) => a.length === 0));
+    p.compact!(st);
+    const now = [st.reqQueue, st.respQueue, st.req.parts, st.resp.parts];
+    now.forEach((a, i) => assert.notEqual(a, kept[i], `array ${i} was not replaced`));
+    // A request still waiting keeps its queue.
+    s.push(Stream.Request, POST_REQ, 3);
+    const waiting = st.reqQueue;
+    p.compact!(st);
+    assert.equal(st.reqQueue, waiting);
+    s.push(Stream.Response, OK_RESP, 4);
+    assert.equal(s.out.length, 2);
+    assert.deepEqual(JSON.parse(JSON.stringify(s.out[1]!.req)), JSON.parse(JSON.stringify(s.out[0]!.req)));
+  }
+});
