@@ -23,6 +23,7 @@ import { loadShim, mapRing } from "../ffi/shim.ts";
 import { ContainerIds } from "../lib/container.ts";
 import { LineBuffer } from "./line_buffer.ts";
 import { nextPollMs } from "./poll.ts";
+import { heapCollector, QuietCollector } from "./quiet_collector.ts";
 import type {
   EventsMessage,
   FromWorker,
@@ -187,12 +188,19 @@ async function live(start: StartLiveMessage): Promise<void> {
   post({ type: "ready" });
   const ringBytes = shim.l7_ring_size(start.ring);
   let lastDrain = performance.now();
+  const collect = heapCollector();
+  const quiet = collect === null ? null : new QuietCollector(collect, lastDrain);
+  let eventsSeen = 0;
   for (let wait = 0; !stopping;) {
     await new Promise((resolve) => setTimeout(resolve, wait));
     const drained = drain();
     const drainedAt = performance.now();
     wait = nextPollMs(drained, drainedAt - lastDrain, ringBytes);
     lastDrain = drainedAt;
+    if (quiet !== null) {
+      quiet.observe(t.stats.events - eventsSeen, drainedAt);
+      eventsSeen = t.stats.events;
+    }
     const now = Date.now();
     if (now >= nextFlush && lines.count > 0) {
       flush();
