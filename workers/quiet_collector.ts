@@ -41,6 +41,8 @@ export class QuietCollector {
   readonly #collect: () => void;
   readonly #options: QuietOptions;
   #eventsSinceCollect = 0;
+  /** A spell at or above the quiet rate has ended since the last collection. */
+  #busySinceCollect = false;
   #spellStart: number;
   #spellEvents = 0;
   #lastCollect = -Infinity;
@@ -63,8 +65,16 @@ export class QuietCollector {
     const quiet = this.#spellEvents * 1000 / elapsed < o.quietEventsPerSec;
     this.#spellStart = nowMs;
     this.#spellEvents = 0;
-    if (!quiet || this.#eventsSinceCollect < o.minEvents || nowMs - this.#lastCollect < o.minIntervalMs) return;
+    // Steady traffic just under the quiet rate adds up to minEvents too, but
+    // nothing ended: only a quiet spell after a busy one is worth a pause.
+    if (!quiet) {
+      this.#busySinceCollect = true;
+      return;
+    }
+    if (!this.#busySinceCollect || this.#eventsSinceCollect < o.minEvents) return;
+    if (nowMs - this.#lastCollect < o.minIntervalMs) return;
     this.#eventsSinceCollect = 0;
+    this.#busySinceCollect = false;
     this.#lastCollect = nowMs;
     this.collections++;
     this.#collect();

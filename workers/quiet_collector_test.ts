@@ -38,6 +38,21 @@ Deno.test("QuietCollector leaves steady traffic and small bursts alone", () => {
   assert.equal(collected, 0);
 });
 
+Deno.test("QuietCollector leaves steady traffic just under the quiet rate alone", () => {
+  // 90 a second is quiet by OPTIONS, yet it passes minEvents every 11 s:
+  // without a busy spell before it, that is no reason to collect.
+  let collected = 0;
+  const q = new QuietCollector(() => collected++, 0, OPTIONS);
+  let t = run(q, 90, 0, 600_000);
+  assert.equal(collected, 0);
+  // A busy spell ending in that same trickle is collected once.
+  t = run(q, 5000, t, 6000);
+  t = run(q, 90, t, 7000);
+  assert.equal(collected, 1);
+  run(q, 90, t, 600_000);
+  assert.equal(collected, 1);
+});
+
 Deno.test("QuietCollector keeps minIntervalMs between collections", () => {
   const at: number[] = [];
   let now = 0;

@@ -281,7 +281,7 @@ export function renderHead(state: HttpState, st: StreamState, isReq: boolean, bu
   }
   last.bytes.set(buf.subarray(0, end));
   last.bytes.set(json, end);
-  last.json = null;
+  // last.json is still null: only repeatHead sets it, and it lends `last` then.
   last.rawLength = end;
   last.jsonLength = json.length;
   last.method = msg.method;
@@ -293,7 +293,8 @@ export function renderHead(state: HttpState, st: StreamState, isReq: boolean, bu
 }
 
 // A view of the buffer the last head compared lay in: usually the ring's
-// data, or a stream's own buffer, so made once for many heads.
+// data, or a stream's own buffer, so made once for many heads. It keeps at
+// most one closed stream's buffer alive, until a head in another is compared.
 let wordsOf: ArrayBufferLike | null = null;
 let bufWords: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
