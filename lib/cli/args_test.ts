@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { defaultWorkers, parseBytes, parseCommandLine, type WatchOptions } from "./args.ts";
+import { defaultRingBytes, defaultWorkers, parseBytes, parseCommandLine, type WatchOptions } from "./args.ts";
 import { CliError } from "./errors.ts";
 
 function usage(args: string[]): string {
@@ -20,7 +20,7 @@ const DEFAULT_OPTIONS: WatchOptions = {
   workers: 1,
   maxBodyBytes: 1024,
   maxCaptureBytes: 256 * 1024,
-  ringBytes: 8 * 1024 * 1024,
+  ringBytes: 32 * 1024 * 1024,
   savePath: null,
   fromPath: null,
   tls: true,
@@ -231,6 +231,25 @@ Deno.test("workers default to one per 4 CPUs, at least 1, at most 64", () => {
   const options = (cpus: number) => (parseCommandLine(["watch"], cpus) as { options: WatchOptions }).options;
   assert.equal(options(12).workers, 3);
   assert.equal((parseCommandLine(["watch", "--workers", "5"], 2) as { options: WatchOptions }).options.workers, 5);
+});
+
+Deno.test("the default ring is 32 MiB a worker, within 256 MiB in all and no smaller than 4 MiB", () => {
+  const M = 1024 * 1024;
+  assert.deepEqual([1, 2, 8, 9, 16, 32, 64].map(defaultRingBytes), [
+    32 * M,
+    32 * M,
+    32 * M,
+    16 * M,
+    16 * M,
+    8 * M,
+    4 * M,
+  ]);
+  const ring = (args: string[], cpus: number) =>
+    (parseCommandLine(["watch", ...args], cpus) as { options: WatchOptions }).options.ringBytes;
+  // 64 CPUs: 16 workers. --workers and --ring-size change it.
+  assert.equal(ring([], 64), 16 * M);
+  assert.equal(ring(["--workers", "64"], 2), 4 * M);
+  assert.equal(ring(["--workers", "64", "--ring-size", "64M"], 2), 64 * M);
 });
 
 Deno.test("--protocol-port maps server ports to protocol ids; bad values are one-line usage errors", () => {
