@@ -91,9 +91,11 @@ async function wrk(
   seconds: number,
   extra: string[] = [],
   env: Record<string, string> = {},
+  cpu: number | null = null,
 ): Promise<WrkResult> {
-  const out = await new Deno.Command("wrk", {
-    args: ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...extra, url],
+  const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...extra, url];
+  const out = await new Deno.Command(cpu === null ? "wrk" : "taskset", {
+    args: cpu === null ? args : ["-c", String(cpu), "wrk", ...args],
     stdout: "piped",
     env,
   }).output();
@@ -126,6 +128,10 @@ async function startL7trace(args: string[]) {
       const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${child.pid}/status`));
       return Number(m?.[1]) / 1024;
     },
+    /** RSS of the BPF maps mapped into l7trace: mostly the rings, each mapped twice. */
+    bpfMapRssMiB(): number {
+      return bpfMapRssMiB(child.pid);
+    },
     async stop() {
       child.kill("SIGINT");
       await child.status;
@@ -154,14 +160,33 @@ function sysconfClockTicks(): number {
   return 100; // USER_HZ on Linux x86_64 and arm64
 }
 
+/** The overhead runs: name in the results, path, nginx and wrk pinned to CPUs 0 and 1. */
+const PATHS: [string, string, boolean][] = [
+  ["/ok", "/ok", false],
+  ["/16k.bin", "/16k.bin", false],
+  ["/ok pinned", "/ok", true],
+];
+
+/** Sets the CPUs process `pid` (all its threads) may run on: a taskset list such as "0" or "0-1". */
+async function pin(pid: number, cpus: string): Promise<void> {
+  const out = await new Deno.Command("taskset", { args: ["-a", "-p", "-c", cpus, String(pid)], stdout: "null" })
+    .output();
+  if (!out.success) throw new Error(`taskset -p -c ${cpus} ${pid} failed: ${new TextDecoder().decode(out.stderr)}`);
+}
+
 async function overhead() {
+  const allCpus = `0-${navigator.hardwareConcurrency - 1}`;
   const nginx = await startNginx(`location = /ok { return 200 "ok"; }`, { "16k.bin": new Uint8Array(16384).fill(120) });
   const seconds = QUICK ? 2 : 5;
   const rounds = QUICK ? 1 : 2;
   const out: Record<string, unknown> = {};
   try {
-    for (const path of ["/ok", "/16k.bin"]) {
+    // Pinned: nginx on CPU 0 and wrk on CPU 1, l7trace left to the
+    // scheduler. Unpinned on the 2-CPU VM, traced nginx often waited for the
+    // CPU wrk was on while the other one idled (20% of the run each).
+    for (const [name, path, pinned] of PATHS) {
       const url = `http://127.0.0.1:${nginx.port}${path}`;
+      await pin(nginx.pid, pinned ? "0" : allCpus);
       const modes: Record<
         string,
         {
@@ -185,7 +210,7 @@ async function overhead() {
           const cpu0 = tracer?.cpuSeconds() ?? 0;
           const sched0 = schedstat(server);
           const ticks0 = cpuTicks();
-          const w = await wrk(url, 32, seconds);
+          const w = await wrk(url, 32, seconds, [], {}, pinned ? 1 : null);
           const cpu = tracer ? tracer.cpuSeconds() - cpu0 : 0;
           const sched1 = schedstat(server);
           const ticks1 = cpuTicks();
@@ -202,7 +227,7 @@ async function overhead() {
         }
       }
       const avg = (xs: number[]) => xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
-      out[path] = Object.fromEntries(
+      out[name] = Object.fromEntries(
         Object.entries(modes).map(([mode, m]) => [mode, {
           rps: Math.round(avg(m.rps)),
           p99_ms: +avg(m.p99).toFixed(3),
@@ -213,9 +238,9 @@ async function overhead() {
           ...(m.cpuPer1k.length ? { cpu_s_per_1000_records: +avg(m.cpuPer1k).toFixed(4) } : {}),
         }]),
       );
-      const o = out[path] as Record<string, { rps: number }>;
-      (out[path] as Record<string, unknown>).traced_vs_untraced = +(o.traced!.rps / o.untraced!.rps).toFixed(3);
-      (out[path] as Record<string, unknown>).traced_vs_capture_only = +(o.traced!.rps / o["capture-only"]!.rps).toFixed(
+      const o = out[name] as Record<string, { rps: number }>;
+      (out[name] as Record<string, unknown>).traced_vs_untraced = +(o.traced!.rps / o.untraced!.rps).toFixed(3);
+      (out[name] as Record<string, unknown>).traced_vs_capture_only = +(o.traced!.rps / o["capture-only"]!.rps).toFixed(
         3,
       );
     }
@@ -295,6 +320,22 @@ sys.stdin.read()
  * before it did, V8's own memory reducer shrank the heap 10-15 s after
  * 10,000 connections opened, or not at all, and runs reported either.
  */
+/**
+ * RSS of a process's `anon_inode:bpf-map` mappings. The kernel maps a
+ * ring's data pages twice in a row (a record that wraps reads as one piece)
+ * and all at mmap time: a 32 MiB ring shows as 64 MiB of RSS from the start,
+ * 32 MiB of kernel memory.
+ */
+function bpfMapRssMiB(pid: number): number {
+  let kib = 0;
+  let inMap = false;
+  for (const line of Deno.readTextFileSync(`/proc/${pid}/smaps`).split("\n")) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inMap = line.endsWith("anon_inode:bpf-map");
+    else if (inMap && line.startsWith("Rss:")) kib += Number(/(\d+)/.exec(line)?.[1]);
+  }
+  return kib / 1024;
+}
+
 async function settledRss(tracer: { rssMiB(): number }): Promise<number> {
   await sleep(SETTLE_MS);
   return tracer.rssMiB();
@@ -327,6 +368,7 @@ async function memory() {
     // short ones (120k in 3 s on a fast box) held the storm's garbage.
     await wrk(`http://127.0.0.1:${big.port}/ok`, 16, 3);
     const baseline = await settledRss(tracer);
+    const bpfMaps = tracer.bpfMapRssMiB();
     const holder = new Deno.Command("python3", {
       args: ["-c", HOLDER, String(big.port), String(idle)],
       stdin: "piped",
@@ -363,6 +405,7 @@ async function memory() {
     const { lost } = await tracer.stop();
     return {
       baseline_rss_mib: +baseline.toFixed(1),
+      bpf_map_rss_mib: +bpfMaps.toFixed(1),
       idle_connections: idle,
       rss_with_idle_mib: +withIdle.toFixed(1),
       short_connections: shortConnections,
@@ -482,7 +525,10 @@ export function summaryTable(results: Results): string {
   }
   const m = results.memory as Record<string, number> | undefined;
   if (m) {
-    rows.push(["RSS baseline (after warm-up, settled)", `${m.baseline_rss_mib} MiB`]);
+    rows.push([
+      "RSS baseline (after warm-up, settled)",
+      `${m.baseline_rss_mib} MiB, of which BPF maps ${m.bpf_map_rss_mib} MiB (each ring's pages mapped twice)`,
+    ]);
     rows.push([`RSS with ${m.idle_connections?.toLocaleString("en")} idle connections`, `${m.rss_with_idle_mib} MiB`]);
     rows.push([
       `RSS after ${m.short_connections?.toLocaleString("en")} short connections`,
