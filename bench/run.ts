@@ -315,12 +315,6 @@ sys.stdin.read()
 `;
 
 /**
- * RSS once the garbage collector has settled: 15 s after the phase ended.
- * The worker collects 3-6 s into a quiet spell (workers/quiet_collector.ts);
- * before it did, V8's own memory reducer shrank the heap 10-15 s after
- * 10,000 connections opened, or not at all, and runs reported either.
- */
-/**
  * RSS of a process's `anon_inode:bpf-map` mappings. The kernel maps a
  * ring's data pages twice in a row (a record that wraps reads as one piece)
  * and all at mmap time: a 32 MiB ring shows as 64 MiB of RSS from the start,
@@ -336,6 +330,12 @@ function bpfMapRssMiB(pid: number): number {
   return kib / 1024;
 }
 
+/**
+ * RSS once the garbage collector has settled: 15 s after the phase ended.
+ * The worker collects 3-6 s into a quiet spell (workers/quiet_collector.ts);
+ * before it did, V8's own memory reducer shrank the heap 10-15 s after
+ * 10,000 connections opened, or not at all, and runs reported either.
+ */
 async function settledRss(tracer: { rssMiB(): number }): Promise<number> {
   await sleep(SETTLE_MS);
   return tracer.rssMiB();

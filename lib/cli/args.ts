@@ -196,8 +196,7 @@ export function defaultWorkers(cpus: number): number {
   return Math.min(Math.max(1, Math.ceil(cpus / 4)), 64);
 }
 
-/** Ring buffer per worker by default: 32 MiB, while all of them stay within 256 MiB. */
-export const DEFAULT_RING_BYTES = 32 * 1024 * 1024;
+const DEFAULT_RING_BYTES = 32 * 1024 * 1024;
 const DEFAULT_RINGS_TOTAL_BYTES = 256 * 1024 * 1024;
 
 /**
