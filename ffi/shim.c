@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -518,13 +519,15 @@ unsigned int l7_ring_size(unsigned int i)
 
 /*
  * The records of ring `i` ready to be read in place, from the consumer
- * position: stores their offset in l7_ring_data(i) in *off and returns
+ * position: stores their offset in l7_ring_data(i) in out[0] and returns
  * their length, records' headers included, stopping before `cap` bytes
  * would be passed (but taking one record at least) or at a record the
- * kernel is still writing. 0 when the ring is empty. The bytes stay the
- * reader's until l7_ring_release gives them back.
+ * kernel is still writing. 0 when the ring is empty. out[1] gets how many
+ * bytes the kernel had written past the consumer position, these included:
+ * how far behind the reader is. The bytes stay the reader's until
+ * l7_ring_release gives them back.
  */
-int l7_ring_peek(unsigned int i, unsigned int cap, __u32 *off)
+int l7_ring_peek(unsigned int i, unsigned int cap, __u32 *out)
 {
 	struct ring *r;
 	unsigned long cons, prod, pos;
@@ -545,8 +548,19 @@ int l7_ring_peek(unsigned int i, unsigned int cap, __u32 *off)
 			break;
 		pos += rec;
 	}
-	*off = cons & r->mask;
+	out[0] = cons & r->mask;
+	out[1] = prod - cons;
 	return (int)(pos - cons);
+}
+
+/*
+ * Lets another task that is ready to run on this CPU run first: the worker
+ * calls it between chunks of records while it is not behind, so the traced
+ * application waits for it a slice at most (workers/cpu_yield.ts).
+ */
+void l7_yield(void)
+{
+	sched_yield();
 }
 
 /* Gives the kernel back the first `n` bytes l7_ring_peek returned. */

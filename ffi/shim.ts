@@ -156,6 +156,7 @@ const SYMBOLS = {
   l7_ring_size: { parameters: ["u32"], result: "u32" },
   l7_ring_peek: { parameters: ["u32", "u32", "buffer"], result: "i32" },
   l7_ring_release: { parameters: ["u32", "u32"], result: "void" },
+  l7_yield: { parameters: [], result: "void" },
   l7_counters: { parameters: ["buffer", "u32"], result: "i32" },
   l7_conn_map_entries: { parameters: [], result: "i32" },
   l7_conn_alive: { parameters: ["u32", "i32", "u64"], result: "i32" },
@@ -206,7 +207,10 @@ export function loadShim(path: string): Shim {
 export interface RingInPlace {
   bytes: Uint8Array;
   view: DataView;
-  /** Where l7_ring_peek stores the offset of the records it returns. */
+  /**
+   * Where l7_ring_peek stores the offset of the records it returns ([0])
+   * and how many bytes were waiting in the ring, those included ([1]).
+   */
   offset: Uint32Array;
 }
 
@@ -217,7 +221,7 @@ export function mapRing(shim: Shim, ring: number): RingInPlace {
   if (size === 0 || data === null) throw new Error(`Cannot map ring buffer ${ring}: the tracer has no such ring`);
   // Mapped twice in a row: records that wrap read on into the second copy.
   const buffer = Deno.UnsafePointerView.getArrayBuffer(data, 2 * size);
-  return { bytes: new Uint8Array(buffer), view: new DataView(buffer), offset: new Uint32Array(1) };
+  return { bytes: new Uint8Array(buffer), view: new DataView(buffer), offset: new Uint32Array(2) };
 }
 
 /** The shim's last error message. */

@@ -2,7 +2,8 @@
  * A shard worker: owns every connection the kernel hashed onto its ring.
  *
  * Live: drains the ring with a synchronous FFI call every POLL_MS, whole
- * batches at a time, optionally appending them to a capture file.
+ * batches at a time, optionally appending them to a capture file, and lets
+ * the traced application run between chunks of them (cpu_yield.ts).
  * Replay: gets its shard of each capture block from the main thread and
  * answers with the records, each tagged so the main thread can print them
  * in the same order whatever the number of workers.
@@ -23,6 +24,7 @@ import { loadShim, mapRing } from "../ffi/shim.ts";
 import { ContainerIds } from "../lib/container.ts";
 import { LineBuffer } from "./line_buffer.ts";
 import { nextPollMs } from "./poll.ts";
+import { CpuPacer, LARGE_CHUNK_BYTES } from "./cpu_yield.ts";
 import { heapCollector, QuietCollector } from "./quiet_collector.ts";
 import type {
   EventsMessage,
@@ -128,12 +130,6 @@ class RecordSink {
   }
 }
 
-/**
- * Records read in place are given back to the kernel this many bytes at a
- * time, so it can write while the rest is parsed.
- */
-const RING_CHUNK_BYTES = 1 << 20;
-
 async function live(start: StartLiveMessage): Promise<void> {
   const shim = loadShim(start.shimPath);
   const save = start.savePath === null ? null : await Deno.open(start.savePath, { append: true });
@@ -163,11 +159,17 @@ async function live(start: StartLiveMessage): Promise<void> {
   });
   // Test hook: make this worker fail on its first events (tests/e2e/cli_test.ts).
   const failOnData = Deno.env.get("L7TRACE_TEST_FAIL_WORKER") === String(start.ring);
+  const ringBytes = shim.l7_ring_size(start.ring);
+  // Records read in place are parsed and given back to the kernel a chunk at
+  // a time, so it can write while the rest is parsed and the application
+  // can run between chunks. Capture-only, the baseline of the overhead
+  // bench, parses nothing: it drains as it did before pacing existed.
+  const pacer = start.captureOnly ? null : new CpuPacer(ringBytes, performance.now());
   /** Empties the ring; returns the bytes drained. */
   const drain = () => {
     for (let total = 0;;) {
       const n = buf === null
-        ? shim.l7_ring_peek(start.ring, RING_CHUNK_BYTES, ring.offset)
+        ? shim.l7_ring_peek(start.ring, pacer?.chunkBytes() ?? LARGE_CHUNK_BYTES, ring.offset)
         : shim.l7_drain(start.ring, buf, buf.length);
       if (n < 0) throw new Error(`Cannot read ring buffer ${start.ring}: errno ${-n}`);
       if (n === 0) return total;
@@ -177,7 +179,9 @@ async function live(start: StartLiveMessage): Promise<void> {
       if (start.captureOnly) t.stats.bytes += n;
       else if (buf !== null) t.handleBatch(buf, n);
       else t.handleRing(ring.bytes, ring.view, ring.offset[0]!, n);
-      if (buf === null) shim.l7_ring_release(start.ring, n);
+      if (buf !== null) continue;
+      shim.l7_ring_release(start.ring, n);
+      if (pacer?.afterChunk(performance.now(), ring.offset[1]! - n)) shim.l7_yield();
     }
   };
   let nextSweep = Date.now() + SWEEP_MS;
@@ -186,7 +190,6 @@ async function live(start: StartLiveMessage): Promise<void> {
   const startDelay = Number(Deno.env.get("L7TRACE_TEST_WORKER_DELAY_MS") ?? 0);
   if (startDelay > 0) await new Promise((resolve) => setTimeout(resolve, startDelay));
   post({ type: "ready" });
-  const ringBytes = shim.l7_ring_size(start.ring);
   let lastDrain = performance.now();
   const collect = heapCollector();
   const quiet = collect === null ? null : new QuietCollector(collect, lastDrain);
