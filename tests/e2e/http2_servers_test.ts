@@ -94,19 +94,29 @@ for (const [client, how] of Object.entries(CLIENTS)) {
   });
 }
 
+/** curl's exit code for an error in the HTTP/2 framing layer. */
+const CURL_HTTP2_ERROR = 16;
+
 Deno.test("curl to Apache with Upgrade: h2c: the 101 exchange, then HTTP/2 streams from stream 1 on", async () => {
   const root = await docRoot();
   const server = await startApacheH2c(root);
-  const all = await startTracer();
-  const onlyH2 = await startTracer(["http2"]);
   const base = `http://127.0.0.1:${server.port}`;
   // curl upgrades with the first request and multiplexes the others on the
   // same connection. Apache sometimes ends an upgraded connection with
   // GOAWAY(last_stream=1) at once: curl then retries on a new upgrade.
   const urls = [`${base}/f00`, `${base}/f01`, `${base}/missing`];
-  const ran = await runClient("curl", ["-s", "-Z", "--http2", ...outputs(urls)]);
-  const { records } = await all.stop();
-  const { records: h2Only } = await onlyH2.stop();
+  // Once in CI (3 December), curl itself gave up with its HTTP/2 framing
+  // error, exit 16; 22 runs by hand, loaded or not, never did. l7trace only
+  // reads: such a run is done again, once, with fresh tracers.
+  let ran, records, h2Only;
+  for (let attempt = 1;; attempt++) {
+    const all = await startTracer();
+    const onlyH2 = await startTracer(["http2"]);
+    ran = await runClient("curl", ["-s", "-Z", "--http2", ...outputs(urls)]);
+    ({ records } = await all.stop());
+    ({ records: h2Only } = await onlyH2.stop());
+    if (ran.code !== CURL_HTTP2_ERROR || attempt === 2) break;
+  }
   await server.stop();
   await Deno.remove(root, { recursive: true });
   assert.equal(ran.code, 0, ran.stderr);
