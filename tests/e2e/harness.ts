@@ -10,6 +10,49 @@ import { TextOutput } from "./text_output.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
+/** Exiting takes l7trace ~2.5 s (README, Limits); far past that, it hangs. */
+const EXIT_DEADLINE_MS = 30_000;
+
+/**
+ * The child's status once it exits; if it has not within `ms`, its
+ * threads' kernel stacks in the error, after a SIGKILL so that nothing
+ * stays attached to the next test.
+ */
+export async function exitWithin(child: Deno.ChildProcess, ms: number): Promise<Deno.CommandStatus> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  const status = await Promise.race([child.status, late]);
+  clearTimeout(timer);
+  if (status) return status;
+  const stacks = kernelStacks(child.pid);
+  child.kill("SIGKILL");
+  await child.status;
+  throw new Error(`l7trace did not exit within ${ms / 1000} s of SIGINT; its threads were in:\n${stacks}`);
+}
+
+/** Each thread of `pid`: its name and kernel stack (root can read them). */
+function kernelStacks(pid: number): string {
+  const out: string[] = [];
+  try {
+    for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const dir = `/proc/${pid}/task/${t.name}`;
+      const read = (f: string) => {
+        try {
+          return Deno.readTextFileSync(`${dir}/${f}`).trim();
+        } catch (e) {
+          return `(${(e as Error).message})`;
+        }
+      };
+      out.push(`${t.name} ${read("comm")}\n${read("stack")}`);
+    }
+  } catch (e) {
+    out.push(`(no /proc/${pid}/task: ${(e as Error).message})`);
+  }
+  return out.join("\n");
+}
+
 /** A running l7trace. */
 export interface Tracer {
   /** The l7trace process. */
@@ -50,7 +93,7 @@ export async function startTracer(args: string[] = []): Promise<Tracer> {
       // Let the last events reach user space before stopping.
       await sleep(300);
       child.kill("SIGINT");
-      const status = await child.status;
+      const status = await exitWithin(child, EXIT_DEADLINE_MS);
       const text = await stdout;
       const records = text.split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as L7Record);
       return { records, stderr: await rest, code: status.code };

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import type { NatsRequest } from "../../lib/protocols/nats/types.ts";
 import { subjectMatches } from "../../lib/protocols/nats/subject.ts";
 import type { L7Record } from "../../lib/record.ts";
-import { recordsOf, type Server, startTracer } from "./harness.ts";
+import { recordsOf, type Server, startTracer, type Tracer } from "./harness.ts";
 import { byTime, type Ran, runClient, startNats, stopAll } from "./daemons.ts";
 import * as R from "./nats_records.ts";
 import { TextOutput } from "./text_output.ts";
@@ -157,6 +157,7 @@ Deno.test("nats-server and raw clients: exact records on both sides, secrets hid
 class RawNats {
   readonly #decoder = new TextDecoder();
   #got = "";
+  #serverPings = 0;
   private constructor(readonly conn: Deno.TcpConn) {}
 
   static async open(port: number, name: string): Promise<RawNats> {
@@ -178,24 +179,59 @@ class RawNats {
     assert.equal(await this.conn.write(bytes), bytes.length);
   }
 
-  /** Reads until the received text starts with `pattern`, and consumes it. */
+  /**
+   * Reads until the received text starts with `pattern`, and consumes it.
+   * nats-server PINGs each client 2 to 2.4 s after its CONNECT (to measure
+   * the round trip), whatever the client is doing: such a PING is answered
+   * wherever it arrives, in one write, as a client library would.
+   */
   async expect(pattern: RegExp): Promise<void> {
-    const buf = new Uint8Array(4096);
-    for (;;) {
+    await this.#until(() => {
       const m = pattern.exec(this.#got);
-      if (m) {
-        this.#got = this.#got.slice(m[0].length);
-        return;
+      if (m) this.#got = this.#got.slice(m[0].length);
+      return m !== null;
+    }, String(pattern));
+  }
+
+  /** Waits for the server's first PING (see expect), answered. */
+  async serverPing(): Promise<void> {
+    await this.#until(() => this.#serverPings > 0, "the server's PING");
+  }
+
+  async #until(done: () => boolean, what: string): Promise<void> {
+    const buf = new Uint8Array(4096);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      while (this.#got.startsWith("PING\r\n")) {
+        this.#got = this.#got.slice(6);
+        this.#serverPings++;
+        await this.send("PONG\r\n");
       }
-      const n = await this.conn.read(buf);
-      if (n === null) throw new Error(`nats: connection closed waiting for ${pattern}; got ${this.#got}`);
+      if (done()) return;
+      const n = await readBefore(this.conn, buf, deadline);
+      if (n === null) throw new Error(`nats: connection closed waiting for ${what}; got ${JSON.stringify(this.#got)}`);
+      if (n === "timeout") throw new Error(`nats: no ${what} within 15 s; got ${JSON.stringify(this.#got)}`);
       this.#got += this.#decoder.decode(buf.subarray(0, n));
     }
   }
 }
 
+/** One read, or "timeout" once `deadline` (ms since the epoch) passes first. */
+async function readBefore(conn: Deno.TcpConn, buf: Uint8Array, deadline: number): Promise<number | null | "timeout"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([conn.read(buf), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 Deno.test("connections opened before l7trace, a publisher and a subscriber, are traced from their next operation", async () => {
   let nats: Server | undefined;
+  let tracer: Tracer | undefined;
   const conns: RawNats[] = [];
   try {
     nats = await startNats();
@@ -205,7 +241,10 @@ Deno.test("connections opened before l7trace, a publisher and a subscriber, are 
     await sub.send("SUB e2e.late 1\r\n");
     await sub.send("PING\r\n");
     await sub.expect(/^PONG\r\n/);
-    const tracer = await startTracer(["nats"]);
+    // Before l7trace starts: the server's one early PING of each connection, answered.
+    await sub.serverPing();
+    await pub.serverPing();
+    tracer = await startTracer(["nats"]);
     // The first bytes l7trace sees of either connection: a PUB, and the MSG it becomes.
     await pub.send("PUB e2e.late 5\r\nhello\r\n");
     await sub.expect(/^MSG e2e\.late 1 5\r\nhello\r\n/);
@@ -217,6 +256,7 @@ Deno.test("connections opened before l7trace, a publisher and a subscriber, are 
     await pub.send("PING\r\n");
     await pub.expect(/^PONG\r\n/);
     const { records, code, stderr } = await tracer.stop();
+    tracer = undefined;
     assert.equal(code, 0, stderr);
 
     const views = (rs: L7Record[]) => byTime(rs).map(view);
@@ -230,6 +270,7 @@ Deno.test("connections opened before l7trace, a publisher and a subscriber, are 
     assert.deepEqual(views(server.filter((r) => r.remote_port === sub.localPort)), subWant, "subscriber, server side");
   } finally {
     for (const c of conns) c.conn.close();
+    await tracer?.stop();
     await stopAll(nats);
   }
 });
