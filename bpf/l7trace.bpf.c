@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * l7trace kernel side: socket data of every process, from syscall
- * tracepoints only (no kprobes, no fentry), sharded by (tgid, fd) onto one
+ * l7trace kernel side: socket data of every process, from raw tracepoints
+ * and uprobes only (no kprobes, no fentry), sharded by (tgid, fd) onto one
  * ring buffer per user-space worker.
  *
- * A data syscall is seen three times: sys_enter_* saves its arguments per
- * thread, sock:sock_{send,recv}_length (fired inside the socket layer) marks
- * it as socket I/O and gives the struct sock, sys_exit_* knows how many
- * bytes moved and emits them. File and pipe I/O never reach the middle step
- * and are dropped at exit.
+ * A data syscall is seen three times: raw_syscalls:sys_enter saves its
+ * arguments per thread, sock:sock_{send,recv}_length (fired inside the
+ * socket layer) marks it as socket I/O and gives the struct sock,
+ * raw_syscalls:sys_exit knows how many bytes moved and emits them. File and
+ * pipe I/O never reach the middle step and are dropped at exit.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -911,14 +911,14 @@ static __always_inline void save_io(__s32 fd, __u64 ptr, __u64 cnt, __u64 addr,
 
 /*
  * The data path is verified once per program that contains it, and it is
- * large. Every sys_exit_* program is therefore a stub that tail-calls one
- * shared program (and every SSL return probe another), so the kernel
- * verifies the data path twice at load instead of some twenty times.
+ * large. sys_exit therefore tail-calls one program for it (and every SSL
+ * return probe another), so the kernel verifies the data path twice at
+ * load, and sys_exit stays small for the syscalls it passes over.
  */
-int tail_exit_io(struct trace_event_raw_sys_exit *ctx);
+int tail_exit_io(struct bpf_raw_tracepoint_args *ctx);
 int tail_ssl_exit(struct pt_regs *ctx);
 
-/* A prog array serves one program type: one for tracepoints, one for uprobes. */
+/* A prog array serves one program type: one for raw tracepoints, one for uprobes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 1);
@@ -985,20 +985,23 @@ out:
 	a->kind = 0;
 }
 
-static __always_inline void mark_socket(struct trace_event_raw_sock_msg_length *ctx)
+static __always_inline void mark_socket(struct sock *sk)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct io_args *a = current_io();
+	__u16 family, protocol;
 
 	if (!a)
 		return;
-	if (ctx->family != AF_INET && ctx->family != AF_INET6)
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
 		return;
-	if (ctx->protocol != IPPROTO_TCP && ctx->protocol != IPPROTO_UDP)
+	protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
 		return;
 	a->is_sock = 1;
-	a->is_udp = ctx->protocol == IPPROTO_UDP;
-	a->sk = (__u64)ctx->sk;
+	a->is_udp = protocol == IPPROTO_UDP;
+	a->sk = (__u64)sk;
 	if (a->in_ssl) {
 		struct ssl_call *sc = bpf_map_lookup_elem(&ssl_active, &pid_tgid);
 
@@ -1007,151 +1010,91 @@ static __always_inline void mark_socket(struct trace_event_raw_sock_msg_length *
 	}
 }
 
-SEC("tracepoint/sock/sock_send_length")
-int sock_send_length(struct trace_event_raw_sock_msg_length *ctx)
+/* sock_send_length(struct sock *sk, int ret, int flags), and recv alike. */
+SEC("raw_tp/sock_send_length")
+int sock_send_length(struct bpf_raw_tracepoint_args *ctx)
 {
-	mark_socket(ctx);
+	mark_socket((struct sock *)ctx->args[0]);
 	return 0;
 }
 
-SEC("tracepoint/sock/sock_recv_length")
-int sock_recv_length(struct trace_event_raw_sock_msg_length *ctx)
+SEC("raw_tp/sock_recv_length")
+int sock_recv_length(struct bpf_raw_tracepoint_args *ctx)
 {
-	mark_socket(ctx);
+	mark_socket((struct sock *)ctx->args[0]);
 	return 0;
 }
 
-SEC("tracepoint")
-int tail_exit_io(struct trace_event_raw_sys_exit *ctx)
+/* The data path, reached from sys_exit: args[1] is the syscall's return value. */
+SEC("raw_tp")
+int tail_exit_io(struct bpf_raw_tracepoint_args *ctx)
 {
-	finish_io(ctx, ctx->ret);
+	finish_io(ctx, ctx->args[1]);
 	return 0;
 }
 
-/* addr_arg: index of a sockaddr argument, or 6 for none (args[6] is 0). */
-#define ENTER(name, kind, dir, ptr_arg, cnt_arg, addr_arg)			\
-SEC("tracepoint/syscalls/sys_enter_" #name)					\
-int enter_##name(struct trace_event_raw_sys_enter *ctx)				\
-{										\
-	save_io(ctx->args[0], ctx->args[ptr_arg], ctx->args[cnt_arg],		\
-		addr_arg < 6 ? ctx->args[addr_arg & 7] : 0, kind, dir);		\
-	return 0;								\
-}										\
-SEC("tracepoint/syscalls/sys_exit_" #name)					\
-int exit_##name(struct trace_event_raw_sys_exit *ctx)				\
-{										\
-	bpf_tail_call(ctx, &tp_tails, 0);				\
-	return 0;								\
-}
+/*
+ * Syscall numbers of the syscalls followed. raw_syscalls fire for every
+ * syscall, so the number is the first test and the common case is a miss.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define NR_read 0
+#define NR_write 1
+#define NR_close 3
+#define NR_readv 19
+#define NR_writev 20
+#define NR_sendfile 40
+#define NR_connect 42
+#define NR_accept 43
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_sendmsg 46
+#define NR_recvmsg 47
+#define NR_accept4 288
+#define NR_recvmmsg 299
+#define NR_sendmmsg 307
+#define TS_COMPAT 0x0002
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_read 63
+#define NR_write 64
+#define NR_close 57
+#define NR_readv 65
+#define NR_writev 66
+#define NR_sendfile 71
+#define NR_connect 203
+#define NR_accept 202
+#define NR_sendto 206
+#define NR_recvfrom 207
+#define NR_sendmsg 211
+#define NR_recvmsg 212
+#define NR_accept4 242
+#define NR_recvmmsg 243
+#define NR_sendmmsg 269
+#else
+#error "l7trace knows the syscall numbers of x86_64 and arm64 only"
+#endif
 
-ENTER(read, IO_BUF, L7_DIR_RECV, 1, 2, 6)
-ENTER(write, IO_BUF, L7_DIR_SEND, 1, 2, 6)
-ENTER(recvfrom, IO_BUF, L7_DIR_RECV, 1, 2, 4)
-ENTER(sendto, IO_BUF, L7_DIR_SEND, 1, 2, 4)
-ENTER(readv, IO_IOVEC, L7_DIR_RECV, 1, 2, 6)
-ENTER(writev, IO_IOVEC, L7_DIR_SEND, 1, 2, 6)
-ENTER(recvmsg, IO_MSG, L7_DIR_RECV, 1, 1, 6)
-ENTER(sendmsg, IO_MSG, L7_DIR_SEND, 1, 1, 6)
-ENTER(recvmmsg, IO_MMSG, L7_DIR_RECV, 1, 2, 6)
-ENTER(sendmmsg, IO_MMSG, L7_DIR_SEND, 1, 2, 6)
-
-/* sendfile(out_fd, in_fd, offset, count): the socket is out_fd. */
-SEC("tracepoint/syscalls/sys_enter_sendfile64")
-int enter_sendfile64(struct trace_event_raw_sys_enter *ctx)
+/* A 32-bit process's syscalls are numbered by another table: not followed. */
+static __always_inline int compat_syscall(void)
 {
-	save_io(ctx->args[0], 0, ctx->args[3], 0, IO_SENDFILE, L7_DIR_SEND);
+#if defined(__TARGET_ARCH_x86)
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return task->thread_info.status & TS_COMPAT;
+#else
 	return 0;
+#endif
 }
 
-SEC("tracepoint/syscalls/sys_exit_sendfile64")
-int exit_sendfile64(struct trace_event_raw_sys_exit *ctx)
-{
-	bpf_tail_call(ctx, &tp_tails, 0);
-	return 0;
-}
-
-/* connect: a new client connection on an INET socket. */
-SEC("tracepoint/syscalls/sys_enter_connect")
-int enter_connect(struct trace_event_raw_sys_enter *ctx)
-{
-	__u16 family = 0;
-
-	bpf_probe_read_user(&family, sizeof(family), (void *)ctx->args[1]);
-	if (family != AF_INET && family != AF_INET6)
-		return 0;
-	save_io(ctx->args[0], 0, 0, 0, IO_CONNECT, 0);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_connect")
-int exit_connect(struct trace_event_raw_sys_exit *ctx)
+/* close: the connection's last event, and its state dropped. */
+static __always_inline void closing(__s32 fd)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct io_args *a = current_io();
-
-	if (!a)
-		return 0;
-	if (a->kind == IO_CONNECT && (ctx->ret == 0 || ctx->ret == -EINPROGRESS)) {
-		struct conn_key key = { .tgid = pid_tgid >> 32, .fd = a->fd };
-
-		new_conn(&key, L7_ROLE_CLIENT, 0);
-	}
-	a->kind = 0;
-	return 0;
-}
-
-static __always_inline void accepted(long ret)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct io_args *a = current_io();
-
-	if (!a)
-		return;
-	if (a->kind == IO_ACCEPT && ret >= 0) {
-		struct conn_key key = { .tgid = pid_tgid >> 32, .fd = ret };
-
-		new_conn(&key, L7_ROLE_SERVER, 0);
-	}
-	a->kind = 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept")
-int enter_accept(struct trace_event_raw_sys_enter *ctx)
-{
-	save_io(ctx->args[0], 0, 0, 0, IO_ACCEPT, 0);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	accepted(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept4")
-int enter_accept4(struct trace_event_raw_sys_enter *ctx)
-{
-	save_io(ctx->args[0], 0, 0, 0, IO_ACCEPT, 0);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int exit_accept4(struct trace_event_raw_sys_exit *ctx)
-{
-	accepted(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_close")
-int enter_close(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct conn_key key = { .tgid = pid_tgid >> 32, .fd = ctx->args[0] };
+	struct conn_key key = { .tgid = pid_tgid >> 32, .fd = fd };
 	struct conn_state *c = bpf_map_lookup_elem(&conns, &key);
 
 	if (!c)
-		return 0;
+		return;
 	if (disable_pending && bpf_map_lookup_elem(&disable_reqs, &key)) {
 		bpf_map_delete_elem(&disable_reqs, &key);
 		__sync_fetch_and_add(&disable_pending, -1);
@@ -1166,6 +1109,137 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 		emit(key.tgid, key.fd, &ev, sizeof(ev));
 	}
 	bpf_map_delete_elem(&conns, &key);
+}
+
+#define ARG(n) PT_REGS_PARM##n##_CORE_SYSCALL(regs)
+
+/*
+ * sys_enter(struct pt_regs *regs, long id): saves a followed syscall's
+ * arguments for sys_exit. One program for every syscall, rather than a
+ * perf event per syscall tracepoint: these links detach at once, where
+ * each perf event waited out RCU grace periods, one after another.
+ */
+SEC("raw_tp/sys_enter")
+int sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	__u64 ptr = 0, cnt = 0, addr = 0;
+	__u8 kind, dir = 0;
+	__u16 family = 0;
+
+	switch (ctx->args[1]) {
+	case NR_read:
+		kind = IO_BUF, dir = L7_DIR_RECV;
+		break;
+	case NR_write:
+		kind = IO_BUF, dir = L7_DIR_SEND;
+		break;
+	case NR_recvfrom:
+		kind = IO_BUF, dir = L7_DIR_RECV, addr = ARG(5);
+		break;
+	case NR_sendto:
+		kind = IO_BUF, dir = L7_DIR_SEND, addr = ARG(5);
+		break;
+	case NR_readv:
+		kind = IO_IOVEC, dir = L7_DIR_RECV;
+		break;
+	case NR_writev:
+		kind = IO_IOVEC, dir = L7_DIR_SEND;
+		break;
+	case NR_recvmsg:
+		kind = IO_MSG, dir = L7_DIR_RECV;
+		break;
+	case NR_sendmsg:
+		kind = IO_MSG, dir = L7_DIR_SEND;
+		break;
+	case NR_recvmmsg:
+		kind = IO_MMSG, dir = L7_DIR_RECV;
+		break;
+	case NR_sendmmsg:
+		kind = IO_MMSG, dir = L7_DIR_SEND;
+		break;
+	case NR_sendfile:
+		/* sendfile(out_fd, in_fd, offset, count): the socket is out_fd. */
+		if (compat_syscall())
+			return 0;
+		save_io(ARG(1), 0, ARG(4), 0, IO_SENDFILE, L7_DIR_SEND);
+		return 0;
+	case NR_connect:
+		/* A new client connection, if the socket is INET. */
+		if (compat_syscall())
+			return 0;
+		bpf_probe_read_user(&family, sizeof(family), (void *)ARG(2));
+		if (family == AF_INET || family == AF_INET6)
+			save_io(ARG(1), 0, 0, 0, IO_CONNECT, 0);
+		return 0;
+	case NR_accept:
+	case NR_accept4:
+		if (!compat_syscall())
+			save_io(ARG(1), 0, 0, 0, IO_ACCEPT, 0);
+		return 0;
+	case NR_close:
+		if (!compat_syscall())
+			closing(ARG(1));
+		return 0;
+	default:
+		return 0;
+	}
+	if (compat_syscall())
+		return 0;
+	/* (fd, buffer or iovec or msghdr, length or count); msghdr calls have no count. */
+	ptr = ARG(2);
+	cnt = kind == IO_MSG ? ptr : ARG(3);
+	save_io(ARG(1), ptr, cnt, addr, kind, dir);
+	return 0;
+}
+
+static __always_inline void connected(struct io_args *a, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (ret == 0 || ret == -EINPROGRESS) {
+		struct conn_key key = { .tgid = pid_tgid >> 32, .fd = a->fd };
+
+		new_conn(&key, L7_ROLE_CLIENT, 0);
+	}
+}
+
+static __always_inline void accepted(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (ret >= 0) {
+		struct conn_key key = { .tgid = pid_tgid >> 32, .fd = ret };
+
+		new_conn(&key, L7_ROLE_SERVER, 0);
+	}
+}
+
+/*
+ * sys_exit(struct pt_regs *regs, long ret): what sys_enter saved on this
+ * thread is the syscall exiting, since a thread makes one at a time; a
+ * syscall nothing was saved for is done with at the first test.
+ */
+SEC("raw_tp/sys_exit")
+int sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct io_args *a = current_io();
+	long ret = ctx->args[1];
+
+	if (!a)
+		return 0;
+	switch (a->kind) {
+	case IO_CONNECT:
+		connected(a, ret);
+		break;
+	case IO_ACCEPT:
+		accepted(ret);
+		break;
+	default:
+		bpf_tail_call(ctx, &tp_tails, 0);
+		return 0;
+	}
+	a->kind = 0;
 	return 0;
 }
 
@@ -1173,7 +1247,7 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
  * A process that exits closes its fds without close(2). Tell every worker,
  * since the process's connections are spread over all rings.
  */
-SEC("tracepoint/sched/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int process_exit(void *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -1464,7 +1538,7 @@ int go_tls_read_ret(struct pt_regs *ctx)
 /* Tell user space a program started, so it can look for TLS libraries in it. */
 const volatile __u32 exec_events = 0;
 
-SEC("tracepoint/sched/sched_process_exec")
+SEC("raw_tp/sched_process_exec")
 int process_exec(void *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;

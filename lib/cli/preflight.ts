@@ -13,28 +13,14 @@ const CAP_SYS_ADMIN = 21;
 const CAP_PERFMON = 38;
 const CAP_BPF = 39;
 
-/** Tracepoints the BPF program attaches to. */
+/** Tracepoints the BPF program attaches to (as raw tracepoints). */
 export const REQUIRED_TRACEPOINTS = [
   "sock/sock_send_length",
   "sock/sock_recv_length",
   "sched/sched_process_exit",
-  ...[
-    "read",
-    "write",
-    "recvfrom",
-    "sendto",
-    "readv",
-    "writev",
-    "recvmsg",
-    "sendmsg",
-    "connect",
-    "accept",
-    "accept4",
-    "close",
-    "sendfile64",
-    "sendmmsg",
-    "recvmmsg",
-  ].flatMap((s) => [`syscalls/sys_enter_${s}`, `syscalls/sys_exit_${s}`]),
+  "sched/sched_process_exec",
+  "raw_syscalls/sys_enter",
+  "raw_syscalls/sys_exit",
 ];
 
 function exists(path: string): boolean {
