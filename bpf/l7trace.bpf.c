@@ -915,7 +915,7 @@ static __always_inline void save_io(__s32 fd, __u64 ptr, __u64 cnt, __u64 addr,
  * return probe another), so the kernel verifies the data path twice at
  * load, and sys_exit stays small for the syscalls it passes over.
  */
-int tail_exit_io(struct bpf_raw_tracepoint_args *ctx);
+int tail_exit_io(__u64 *ctx);
 int tail_ssl_exit(struct pt_regs *ctx);
 
 /* A prog array serves one program type: one for raw tracepoints, one for uprobes. */
@@ -1010,26 +1010,29 @@ static __always_inline void mark_socket(struct sock *sk)
 	}
 }
 
-/* sock_send_length(struct sock *sk, int ret, int flags), and recv alike. */
-SEC("raw_tp/sock_send_length")
-int sock_send_length(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sock_send_length, struct sock *sk, int ret, int flags)
 {
-	mark_socket((struct sock *)ctx->args[0]);
+	mark_socket(sk);
 	return 0;
 }
 
-SEC("raw_tp/sock_recv_length")
-int sock_recv_length(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv_length, struct sock *sk, int ret, int flags)
 {
-	mark_socket((struct sock *)ctx->args[0]);
+	mark_socket(sk);
 	return 0;
 }
 
-/* The data path, reached from sys_exit: args[1] is the syscall's return value. */
-SEC("raw_tp")
-int tail_exit_io(struct bpf_raw_tracepoint_args *ctx)
+/*
+ * The data path, reached from sys_exit. A tracing program's tail calls
+ * must go to one of the same attach point, so it names sys_exit too; the
+ * shim leaves tail_* programs unattached.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tail_exit_io, struct pt_regs *regs, long ret)
 {
-	finish_io(ctx, ctx->args[1]);
+	finish_io(ctx, ret);
 	return 0;
 }
 
@@ -1074,6 +1077,16 @@ int tail_exit_io(struct bpf_raw_tracepoint_args *ctx)
 #error "l7trace knows the syscall numbers of x86_64 and arm64 only"
 #endif
 
+/* The number of the syscall regs belong to. */
+static __always_inline long syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return regs->orig_ax;
+#else
+	return regs->syscallno;
+#endif
+}
+
 /* A 32-bit process's syscalls are numbered by another table: not followed. */
 static __always_inline int compat_syscall(void)
 {
@@ -1111,7 +1124,8 @@ static __always_inline void closing(__s32 fd)
 	bpf_map_delete_elem(&conns, &key);
 }
 
-#define ARG(n) PT_REGS_PARM##n##_CORE_SYSCALL(regs)
+/* The syscall's argument n (from 1); tp_btf's regs are loaded directly. */
+#define ARG(n) PT_REGS_PARM##n##_SYSCALL(regs)
 
 /*
  * sys_enter(struct pt_regs *regs, long id): saves a followed syscall's
@@ -1119,15 +1133,14 @@ static __always_inline void closing(__s32 fd)
  * perf event per syscall tracepoint: these links detach at once, where
  * each perf event waited out RCU grace periods, one after another.
  */
-SEC("raw_tp/sys_enter")
-int sys_enter(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	__u64 ptr = 0, cnt = 0, addr = 0;
 	__u8 kind, dir = 0;
 	__u16 family = 0;
 
-	switch (ctx->args[1]) {
+	switch (id) {
 	case NR_read:
 		kind = IO_BUF, dir = L7_DIR_RECV;
 		break;
@@ -1220,12 +1233,32 @@ static __always_inline void accepted(long ret)
  * thread is the syscall exiting, since a thread makes one at a time; a
  * syscall nothing was saved for is done with at the first test.
  */
-SEC("raw_tp/sys_exit")
-int sys_exit(struct bpf_raw_tracepoint_args *ctx)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	struct io_args *a = current_io();
-	long ret = ctx->args[1];
+	struct io_args *a;
 
+	/* A load, where the per-thread lookup is a helper call. */
+	switch (syscall_nr(regs)) {
+	case NR_read:
+	case NR_write:
+	case NR_recvfrom:
+	case NR_sendto:
+	case NR_readv:
+	case NR_writev:
+	case NR_recvmsg:
+	case NR_sendmsg:
+	case NR_recvmmsg:
+	case NR_sendmmsg:
+	case NR_sendfile:
+	case NR_connect:
+	case NR_accept:
+	case NR_accept4:
+		break;
+	default:
+		return 0;
+	}
+	a = current_io();
 	if (!a)
 		return 0;
 	switch (a->kind) {
@@ -1247,7 +1280,7 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
  * A process that exits closes its fds without close(2). Tell every worker,
  * since the process's connections are spread over all rings.
  */
-SEC("raw_tp/sched_process_exit")
+SEC("tp_btf/sched_process_exit")
 int process_exit(void *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -1538,7 +1571,7 @@ int go_tls_read_ret(struct pt_regs *ctx)
 /* Tell user space a program started, so it can look for TLS libraries in it. */
 const volatile __u32 exec_events = 0;
 
-SEC("raw_tp/sched_process_exec")
+SEC("tp_btf/sched_process_exec")
 int process_exec(void *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;

@@ -257,10 +257,11 @@ int l7_attach(void)
 		const char *sec = bpf_program__section_name(prog);
 
 		/*
-		 * TLS uprobes are attached per library by l7_attach_tls; bare
-		 * sections are tail-call targets, reached through a prog array.
+		 * TLS uprobes are attached per library by l7_attach_tls; tail_*
+		 * programs are tail-call targets, reached through a prog array.
 		 */
-		if (!strncmp(sec, "uprobe", 6) || !strncmp(sec, "uretprobe", 9) || !strchr(sec, '/'))
+		if (!strncmp(sec, "uprobe", 6) || !strncmp(sec, "uretprobe", 9) ||
+		    !strncmp(bpf_program__name(prog), "tail_", 5))
 			continue;
 		if (link_count >= MAX_LINKS)
 			return fail(-E2BIG, "Cannot attach more than %d programs", MAX_LINKS);
