@@ -6,7 +6,7 @@
  * @module
  */
 import type { L7Record } from "../../lib/record.ts";
-import { freePort, run, type Server, sleep, startProcess } from "./harness.ts";
+import { freePort, orLate, run, type Server, sleep, startProcess } from "./harness.ts";
 
 /** Records sorted by the time of their request's first byte. */
 export function byTime(records: L7Record[]): L7Record[] {
@@ -113,9 +113,7 @@ async function answersAmqp(port: number): Promise<boolean> {
   try {
     await conn.write(new TextEncoder().encode("AMQP\x00\x00\x09\x01"));
     const first = new Uint8Array(1);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), 2000));
-    const n = await Promise.race([conn.read(first), timeout]).finally(() => clearTimeout(timer));
+    const n = await orLate(conn.read(first), 2000, null);
     // Frame type 1: a method frame, the broker's Connection.Start.
     return n === 1 && first[0] === 1;
   } finally {

@@ -19,17 +19,25 @@ const EXIT_DEADLINE_MS = 30_000;
  * stays attached to the next test.
  */
 export async function exitWithin(child: Deno.ChildProcess, ms: number): Promise<Deno.CommandStatus> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  const status = await Promise.race([child.status, late]);
-  clearTimeout(timer);
+  const status = await orLate(child.status, ms, null);
   if (status) return status;
   const stacks = kernelStacks(child.pid);
   child.kill("SIGKILL");
   await child.status;
   throw new Error(`l7trace did not exit within ${ms / 1000} s of SIGINT; its threads were in:\n${stacks}`);
+}
+
+/** What `p` resolves to, or `late` if `ms` pass first. */
+export async function orLate<T, U>(p: Promise<T>, ms: number, late: U): Promise<T | U> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<U>((resolve) => {
+    timer = setTimeout(() => resolve(late), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Each thread of `pid`: its name and kernel stack (root can read them). */

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import type { NatsRequest } from "../../lib/protocols/nats/types.ts";
 import { subjectMatches } from "../../lib/protocols/nats/subject.ts";
 import type { L7Record } from "../../lib/record.ts";
-import { recordsOf, type Server, startTracer, type Tracer } from "./harness.ts";
+import { orLate, recordsOf, type Server, startTracer, type Tracer } from "./harness.ts";
 import { byTime, type Ran, runClient, startNats, stopAll } from "./daemons.ts";
 import * as R from "./nats_records.ts";
 import { TextOutput } from "./text_output.ts";
@@ -208,24 +208,11 @@ class RawNats {
         await this.send("PONG\r\n");
       }
       if (done()) return;
-      const n = await readBefore(this.conn, buf, deadline);
+      const n = await orLate(this.conn.read(buf), Math.max(0, deadline - Date.now()), "timeout" as const);
       if (n === null) throw new Error(`nats: connection closed waiting for ${what}; got ${JSON.stringify(this.#got)}`);
       if (n === "timeout") throw new Error(`nats: no ${what} within 15 s; got ${JSON.stringify(this.#got)}`);
       this.#got += this.#decoder.decode(buf.subarray(0, n));
     }
-  }
-}
-
-/** One read, or "timeout" once `deadline` (ms since the epoch) passes first. */
-async function readBefore(conn: Deno.TcpConn, buf: Uint8Array, deadline: number): Promise<number | null | "timeout"> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([conn.read(buf), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
