@@ -1229,9 +1229,9 @@ static __always_inline void accepted(long ret)
 }
 
 /*
- * sys_exit(struct pt_regs *regs, long ret): what sys_enter saved on this
- * thread is the syscall exiting, since a thread makes one at a time; a
- * syscall nothing was saved for is done with at the first test.
+ * sys_exit(struct pt_regs *regs, long ret): a syscall not followed is done
+ * with at its number; for one followed, what sys_enter saved on this thread
+ * is the syscall exiting, since a thread makes one at a time.
  */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
