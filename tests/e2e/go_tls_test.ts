@@ -10,11 +10,19 @@ import type { L7Record } from "../../lib/record.ts";
 import { inspectGo } from "../../lib/tls/go_binary.ts";
 import { ElfFile } from "../../lib/tls/elf.ts";
 import { itabAddress, pclntabFunctions } from "../../lib/tls/go_runtime_tables.ts";
-import { freePort, makeCertificate, recordsOf, type Server, startProcess, startTracer } from "./harness.ts";
+import {
+  freePort,
+  makeCertificate,
+  moduleTempDir,
+  recordsOf,
+  type Server,
+  startProcess,
+  startTracer,
+} from "./harness.ts";
 
 const SOURCE = new URL("./clients/go_tls/", import.meta.url).pathname;
 const cert = await makeCertificate();
-const bin = await Deno.makeTempDir({ prefix: "l7trace-go-" });
+const bin = moduleTempDir("l7trace-go-");
 
 /** Builds the test program with `flags`; returns its path. */
 async function build(name: string, flags: string[] = []): Promise<string> {

@@ -186,9 +186,19 @@ export interface Certificate {
   key: string;
 }
 
-/** Makes a self-signed certificate (openssl) in a new temp dir. */
+/**
+ * A new temp dir that lives until this test module unloads: for files that
+ * servers started by several tests share (certificates, built programs).
+ */
+export function moduleTempDir(prefix: string): string {
+  const dir = Deno.makeTempDirSync({ prefix });
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  return dir;
+}
+
+/** Makes a self-signed certificate (openssl) in a dir removed when the test module unloads. */
 export async function makeCertificate(): Promise<Certificate> {
-  const dir = await Deno.makeTempDir({ prefix: "l7trace-cert-" });
+  const dir = moduleTempDir("l7trace-cert-");
   const cert = `${dir}/cert.pem`, key = `${dir}/key.pem`;
   const args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2"];
   await run("openssl", [...args, "-subj", "/CN=localhost"]);
