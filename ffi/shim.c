@@ -130,15 +130,48 @@ static int ring_create(struct ring *r, unsigned int size)
  * SIGPROF, a terminal's SIGWINCH) could never load. Signals wait until the
  * load is done instead.
  */
+/*
+ * With L7TRACE_VERIFIER_STATS set, the verifier's own summary of each
+ * program it checked goes to stderr, one line per program: what it cost,
+ * since checking the data path is most of what starting takes.
+ */
+#define VERIFIER_STATS_BYTES 4096
+
 static int load_without_signals(struct l7trace *obj)
 {
+	int stats = getenv("L7TRACE_VERIFIER_STATS") != NULL;
+	struct bpf_program *prog;
 	sigset_t all, old;
-	int err;
+	char *logs = NULL;
+	int err, n = 0;
 
+	if (stats) {
+		bpf_object__for_each_program(prog, obj->obj)
+			n++;
+		logs = calloc(n, VERIFIER_STATS_BYTES);
+		n = 0;
+		bpf_object__for_each_program(prog, obj->obj) {
+			if (!logs)
+				break;
+			bpf_program__set_log_buf(prog, logs + n++ * VERIFIER_STATS_BYTES, VERIFIER_STATS_BYTES);
+			bpf_program__set_log_level(prog, 4);
+		}
+	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	err = l7trace__load(obj);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	n = 0;
+	bpf_object__for_each_program(prog, obj->obj) {
+		const char *log = logs ? logs + n++ * VERIFIER_STATS_BYTES : NULL;
+		const char *processed = log ? strstr(log, "processed ") : NULL;
+		const char *time = log ? strstr(log, "verification time ") : NULL;
+
+		if (processed && time)
+			fprintf(stderr, "l7trace: verifier: %s: %.*s, %.*s\n", bpf_program__name(prog),
+				(int)strcspn(processed, "\n"), processed, (int)strcspn(time, "\n"), time);
+	}
+	free(logs);
 	return err;
 }
 
