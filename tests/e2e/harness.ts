@@ -192,7 +192,13 @@ export interface Certificate {
  */
 export function moduleTempDir(prefix: string): string {
   const dir = Deno.makeTempDirSync({ prefix });
-  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  });
   return dir;
 }
 

@@ -677,6 +677,5 @@ Deno.test("psql over TLS (sslmode=require): plaintext from the OpenSSL probes, t
     assert.equal(all.length, 2 * expected.length, JSON.stringify(all));
   } finally {
     await pg.stop();
-    await Deno.remove(cert.cert.replace(/\/cert\.pem$/, ""), { recursive: true }).catch(() => {});
   }
 });
