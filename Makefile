@@ -47,8 +47,8 @@ $(BPF_OBJ): bpf/l7trace.bpf.c bpf/l7trace.h bpf/infer.bpf.h $(BUILD)/vmlinux.h
 $(SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name l7trace > $@.tmp && mv $@.tmp $@
 
-$(SHIM): ffi/shim.c bpf/l7trace.h $(SKEL)
-	$(CC) -O2 -g -Wall -Werror -fPIC -shared -I$(BUILD) -Ibpf $< -o $@ -lbpf
+$(SHIM): ffi/shim.c ffi/uprobes.c ffi/shim.h bpf/l7trace.h $(SKEL)
+	$(CC) -O2 -g -Wall -Werror -fPIC -shared -I$(BUILD) -Ibpf -Iffi ffi/shim.c ffi/uprobes.c -o $@ -lbpf -lpthread
 
 watch: setup build
 	$(DENO) run --allow-all main.ts watch $(RUN_ARGS)

@@ -28,6 +28,7 @@
 #include <linux/bpf.h>
 #include "l7trace.h"
 #include "l7trace.skel.h"
+#include "shim.h"
 
 struct ring {
 	int fd;
@@ -38,17 +39,16 @@ struct ring {
 	size_t size;
 };
 
-static struct l7trace *skel;
+struct l7trace *skel;
 static struct ring rings[L7_MAX_RINGS];
 static unsigned int ring_count;
 static char last_error[512];
 static int quiet_libbpf = 1;
 
-#define MAX_LINKS 4096
-static struct bpf_link *links[MAX_LINKS];
-static int link_count;
+struct bpf_link *links[MAX_LINKS];
+int link_count;
 
-static int fail(int err, const char *fmt, ...)
+int fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -204,6 +204,7 @@ int l7_open(unsigned int nr_rings, unsigned int ring_bytes,
 	skel->rodata->protocol_mask = protocol_mask;
 	skel->rodata->side_mask = side_mask;
 	skel->rodata->exec_events = exec_events;
+	uprobes_prepare(skel->obj);
 	bpf_map__set_max_entries(skel->maps.rings, nr_rings);
 	if (libbpf_num_possible_cpus() > 0)
 		bpf_map__set_max_entries(skel->maps.scratch_map, libbpf_num_possible_cpus());
@@ -311,138 +312,6 @@ int l7_attach(void)
 	return 0;
 }
 
-static struct bpf_link *attach_uprobe(struct bpf_program *prog, const char *path,
-				      const char *func, bool retprobe)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = func, .retprobe = retprobe);
-
-	return bpf_program__attach_uprobe_opts(prog, -1, path, 0, &opts);
-}
-
-/* A TLS library function and the programs of its entry and return. */
-struct tls_probe {
-	const char *func;
-	struct bpf_program *entry, *ret;
-};
-
-/*
- * Attach each probe's entry and return program to its function in path.
- * The first `required` functions must all be probed (or nothing stays
- * attached); the others are skipped when the file lacks them. Returns the
- * number of probes attached, or a negative errno.
- */
-static int attach_tls_probes(const char *path, const struct tls_probe *probes, unsigned int n,
-			     unsigned int required)
-{
-	int attached = 0, start = link_count;
-
-	if (!skel)
-		return fail(-EINVAL, "Cannot attach TLS probes: the tracer is not open");
-	for (unsigned int i = 0; i < n; i++) {
-		struct bpf_link *entry, *ret;
-
-		if (link_count + 2 > MAX_LINKS)
-			return fail(-E2BIG, "Cannot attach TLS probes to %s: more than %d probes", path, MAX_LINKS);
-		entry = attach_uprobe(probes[i].entry, path, probes[i].func, false);
-		if (!entry) {
-			int err = -errno;
-
-			if (i < required) {
-				while (link_count > start)
-					bpf_link__destroy(links[--link_count]);
-				return fail(err, "Cannot attach TLS probes to %s: %s: %s", path,
-					    probes[i].func, strerror(-err));
-			}
-			continue;
-		}
-		links[link_count++] = entry;
-		ret = attach_uprobe(probes[i].ret, path, probes[i].func, true);
-		if (!ret) {
-			int err = -errno;
-
-			while (link_count > start)
-				bpf_link__destroy(links[--link_count]);
-			return fail(err, "Cannot attach a TLS return probe to %s: %s: %s", path,
-				    probes[i].func, strerror(-err));
-		}
-		links[link_count++] = ret;
-		attached += 2;
-	}
-	return attached;
-}
-
-/*
- * Attach the TLS uprobes to one file (a libssl, or an executable that
- * exports OpenSSL's symbols), for every process that maps it. Functions the
- * file lacks (SSL_read_ex before OpenSSL 1.1.1) are skipped. Returns the
- * number of probes attached, or a negative errno when SSL_write and
- * SSL_read cannot both be probed.
- */
-int l7_attach_tls(const char *path)
-{
-	const struct tls_probe probes[] = {
-		{ "SSL_write", skel ? skel->progs.ssl_write_entry : NULL, skel ? skel->progs.ssl_write_return : NULL },
-		{ "SSL_read", skel ? skel->progs.ssl_read_entry : NULL, skel ? skel->progs.ssl_read_return : NULL },
-		{ "SSL_write_ex", skel ? skel->progs.ssl_write_ex_entry : NULL, skel ? skel->progs.ssl_write_ex_return : NULL },
-		{ "SSL_read_ex", skel ? skel->progs.ssl_read_ex_entry : NULL, skel ? skel->progs.ssl_read_ex_return : NULL },
-	};
-
-	return attach_tls_probes(path, probes, 4, 2);
-}
-
-/*
- * Attach the TLS uprobes to a libgnutls: gnutls_record_send and
- * gnutls_record_recv take (session, buffer, size) and return the bytes
- * moved (ssize_t, negative on error), the shape of SSL_write and SSL_read,
- * so their programs serve as they are; the session pointer keys the
- * session-to-socket cache as the SSL pointer does.
- */
-int l7_attach_gnutls(const char *path)
-{
-	const struct tls_probe probes[] = {
-		{ "gnutls_record_send", skel ? skel->progs.ssl_write_entry : NULL, skel ? skel->progs.ssl_write_return : NULL },
-		{ "gnutls_record_recv", skel ? skel->progs.ssl_read_entry : NULL, skel ? skel->progs.ssl_read_return : NULL },
-	};
-
-	return attach_tls_probes(path, probes, 2, 2);
-}
-
-/*
- * Attach the Go crypto/tls probes to one executable, for every process
- * that runs it: offsets[0] is the file offset of crypto/tls.(*Conn).Write,
- * offsets[1] of (*Conn).Read, the rest of Read's RET instructions; each
- * probe gets its cookie (see go_conn_fd in the BPF program). Returns the
- * number of probes attached, or a negative errno (nothing stays attached
- * then).
- */
-int l7_attach_go(const char *path, const unsigned long long *offsets, const unsigned long long *cookies,
-		 unsigned int n)
-{
-	int start = link_count;
-
-	if (!skel)
-		return fail(-EINVAL, "Cannot attach Go TLS probes: the tracer is not open");
-	if (n < 3 || link_count + (int)n > MAX_LINKS)
-		return fail(-E2BIG, "Cannot attach %u Go TLS probes to %s", n, path);
-	for (unsigned int i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookies[i]);
-		struct bpf_program *prog = i == 0 ? skel->progs.go_tls_write
-					 : i == 1 ? skel->progs.go_tls_read : skel->progs.go_tls_read_ret;
-		struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, -1, path, offsets[i], &opts);
-
-		if (!link) {
-			int err = -errno;
-
-			while (link_count > start)
-				bpf_link__destroy(links[--link_count]);
-			return fail(err, "Cannot attach a Go TLS probe to %s at 0x%llx: %s", path, offsets[i],
-				    strerror(-err));
-		}
-		links[link_count++] = link;
-	}
-	return link_count - start;
-}
-
 /* Detach every program and free every map. Safe to call twice. */
 static void *destroy_link(void *link)
 {
@@ -474,6 +343,7 @@ static void destroy_links(void)
 void l7_close(void)
 {
 	destroy_links();
+	uprobes_destroy();
 	for (unsigned int i = 0; i < ring_count; i++)
 		ring_unmap(&rings[i]);
 	ring_count = 0;
@@ -482,10 +352,10 @@ void l7_close(void)
 	skel = NULL;
 }
 
-/* Number of programs attached. */
+/* Number of programs attached, each uprobe counted. */
 int l7_attached_count(void)
 {
-	return link_count;
+	return link_count + uprobes_multi_count();
 }
 
 static inline unsigned long load_acquire(unsigned long *p)

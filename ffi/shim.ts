@@ -142,8 +142,8 @@ export function ringForConnection(
 
 const SYMBOLS = {
   l7_open: { parameters: ["u32", "u32", "u32", "u32", "u32", "u32", "u32", "u32"], result: "i32" },
-  l7_attach_tls: { parameters: ["buffer"], result: "i32" },
-  l7_attach_gnutls: { parameters: ["buffer"], result: "i32" },
+  l7_attach_tls: { parameters: ["buffer", "buffer"], result: "i32" },
+  l7_attach_gnutls: { parameters: ["buffer", "buffer"], result: "i32" },
   l7_protocol_port: { parameters: ["u32", "u32"], result: "i32" },
   l7_attach_go: { parameters: ["buffer", "buffer", "buffer", "u32"], result: "i32" },
   l7_filter_add: { parameters: ["u32", "buffer", "u32"], result: "i32" },

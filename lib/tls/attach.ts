@@ -12,7 +12,10 @@
  * @module
  */
 import type { Shim } from "../../ffi/shim.ts";
-import { definedSymbols } from "./elf.ts";
+import { symbolFileOffsets } from "./elf.ts";
+
+const OPENSSL_FUNCTIONS = ["SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex"];
+const GNUTLS_FUNCTIONS = ["gnutls_record_send", "gnutls_record_recv"];
 import { inspectGo, probeCookie } from "./go_binary.ts";
 
 const LIBRARY_DIRS = [
@@ -110,12 +113,16 @@ export class TlsAttacher {
     const key = fileKey(path);
     if (key === null || this.#seen.has(key)) return;
     this.#seen.add(key);
-    if (kind === "gnutls") return this.#result(path, this.#shim.l7_attach_gnutls(cString(path)));
-    if (kind === "executable" && definedSymbols(path, ["SSL_write", "SSL_read"]).size < 2) {
+    if (kind === "gnutls") {
+      const offsets = symbolFileOffsets(path, GNUTLS_FUNCTIONS);
+      return this.#result(path, this.#shim.l7_attach_gnutls(cString(path), new Uint8Array(offsets.buffer)));
+    }
+    const offsets = symbolFileOffsets(path, OPENSSL_FUNCTIONS);
+    if (kind === "executable" && (offsets[0] === 0n || offsets[1] === 0n)) {
       this.#attachGo(path);
       return;
     }
-    this.#result(path, this.#shim.l7_attach_tls(cString(path)));
+    this.#result(path, this.#shim.l7_attach_tls(cString(path), new Uint8Array(offsets.buffer)));
   }
 
   /** Go's crypto/tls: Write, Read and each RET of Read (lib/tls/go_binary.ts). */

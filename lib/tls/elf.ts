@@ -181,19 +181,26 @@ export class ElfFile {
 }
 
 /**
- * Which of `names` the ELF file at `path` defines (in .dynsym or .symtab).
- * Returns an empty set for files that are not 64-bit little-endian ELF or
- * cannot be read.
+ * The file offset of each of `names` in the ELF file at `path`, where a
+ * uprobe on it goes; 0 for those it does not define (and for all, when the
+ * file is not 64-bit little-endian ELF or cannot be read).
  */
-export function definedSymbols(path: string, names: readonly string[]): Set<string> {
+export function symbolFileOffsets(path: string, names: readonly string[]): BigUint64Array {
+  const offsets = new BigUint64Array(names.length);
   const elf = ElfFile.open(path);
-  if (!elf) return new Set();
+  if (!elf) return offsets;
   try {
-    return new Set(elf.symbols(names).keys());
+    const found = elf.symbols(names);
+    names.forEach((name, i) => {
+      const sym = found.get(name);
+      const offset = sym === undefined ? -1 : elf.fileOffset(sym.value);
+      if (offset > 0) offsets[i] = BigInt(offset);
+    });
   } catch {
     // A file that changes under us or lies about its sizes: no symbols.
-    return new Set();
+    offsets.fill(0n);
   } finally {
     elf.close();
   }
+  return offsets;
 }

@@ -98,29 +98,32 @@ Deno.test("inspectGo finds crypto/tls's Write, Read and every RET of Read, and t
   assert.deepEqual(inspectGo("/usr/bin/curl"), { kind: "not-go" });
 });
 
-Deno.test("Go HTTPS server (HTTP/1.1) and a Go client started after l7trace: both sides in plaintext, curl beside them", async () => {
-  const server = await startGoServer(plain, false);
-  const tracer = await startTracer(["http"]);
-  const base = `https://127.0.0.1:${server.port}`;
-  const curlPid = await curl([`${base}/hello?i=curl`]);
-  const client = await goClient(plain, `${base}/hello`, 3, false);
-  const { records, stderr } = await tracer.stop();
-  await server.stop();
-  assert.deepEqual(client.lines, ["200 hello 0", "200 hello 1", "200 hello 2"]);
-  const expected = [0, 1, 2].map((i) => ["http", "GET", `/hello?i=${i}`, 200, `hello ${i}\n`, true]);
-  assert.deepEqual(byTime(recordsOf(records, client.pid, "client")).map(view), expected, stderr);
-  assert.deepEqual(byTime(recordsOf(records, curlPid, "client")).map(view), [
-    ["http", "GET", "/hello?i=curl", 200, "hello curl\n", true],
-  ]);
-  assert.deepEqual(byTime(recordsOf(records, server.pid, "server")).map(view), [
-    ["http", "GET", "/hello?i=curl", 200, "hello curl\n", true],
-    ...expected,
-  ]);
-  // The Go client's records carry its connection as the server saw it.
-  const c = recordsOf(records, client.pid, "client")[0]!;
-  const s = recordsOf(records, server.pid, "server").find((r) => r.remote_port === c.local_port)!;
-  assert.deepEqual([c.remote_port, s.local_port, s.remote_ip], [server.port, server.port, "127.0.0.1"]);
-});
+// With uprobe_multi links (one for all of Read's RETs, each with its cookie), and with a perf-event uprobe each.
+for (const [how, env] of [["", {}], [", perf-event uprobes", { L7TRACE_NO_UPROBE_MULTI: "1" }]] as const) {
+  Deno.test(`Go HTTPS server (HTTP/1.1) and a Go client started after l7trace${how}: both sides in plaintext, curl beside them`, async () => {
+    const server = await startGoServer(plain, false);
+    const tracer = await startTracer(["http"], env);
+    const base = `https://127.0.0.1:${server.port}`;
+    const curlPid = await curl([`${base}/hello?i=curl`]);
+    const client = await goClient(plain, `${base}/hello`, 3, false);
+    const { records, stderr } = await tracer.stop();
+    await server.stop();
+    assert.deepEqual(client.lines, ["200 hello 0", "200 hello 1", "200 hello 2"]);
+    const expected = [0, 1, 2].map((i) => ["http", "GET", `/hello?i=${i}`, 200, `hello ${i}\n`, true]);
+    assert.deepEqual(byTime(recordsOf(records, client.pid, "client")).map(view), expected, stderr);
+    assert.deepEqual(byTime(recordsOf(records, curlPid, "client")).map(view), [
+      ["http", "GET", "/hello?i=curl", 200, "hello curl\n", true],
+    ]);
+    assert.deepEqual(byTime(recordsOf(records, server.pid, "server")).map(view), [
+      ["http", "GET", "/hello?i=curl", 200, "hello curl\n", true],
+      ...expected,
+    ]);
+    // The Go client's records carry its connection as the server saw it.
+    const c = recordsOf(records, client.pid, "client")[0]!;
+    const s = recordsOf(records, server.pid, "server").find((r) => r.remote_port === c.local_port)!;
+    assert.deepEqual([c.remote_port, s.local_port, s.remote_ip], [server.port, server.port, "127.0.0.1"]);
+  });
+}
 
 Deno.test("Go HTTP/2 over TLS: a Go server, a Go client and curl --http2, every stream on both sides", async () => {
   const server = await startGoServer(plain, true);

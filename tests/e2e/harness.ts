@@ -73,11 +73,13 @@ export interface Tracer {
  * Starts `l7trace watch --json <args>` and waits for its ready line. Unless
  * `args` name a worker count, two workers: the default on a small machine
  * is one, and the suite must also cover connections sharded across rings.
+ * `env`: more environment variables for it.
  */
-export async function startTracer(args: string[] = []): Promise<Tracer> {
+export async function startTracer(args: string[] = [], env: Record<string, string> = {}): Promise<Tracer> {
   const workers = args.includes("--workers") ? [] : ["--workers", "2"];
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", `${ROOT}main.ts`, "watch", "--json", ...workers, ...args],
+    env,
     stdout: "piped",
     stderr: "piped",
     stdin: "null",

@@ -41,30 +41,52 @@ async function urllib(urls: string[]): Promise<{ pid: number; bodies: string[] }
   return { pid: child.pid, bodies: new TextDecoder().decode(out.stdout).trim().split("\n") };
 }
 
-Deno.test("curl to nginx over TLS: both sides in plaintext, keep-alive, a 1 MiB response", async () => {
-  const big = new Uint8Array(1 << 20).fill(98);
-  const nginx = await startNginx(`location = /api { return 200 "tls ok\\n"; }`, { "big.bin": big }, cert);
-  const tracer = await startTracer();
-  const base = `https://127.0.0.1:${nginx.port}`;
-  const curlPid = await curl([`${base}/api`, "-o", "/dev/null", `${base}/big.bin`, "-o", "/dev/null", `${base}/api`]);
-  const { records, stderr } = await tracer.stop();
-  await nginx.stop();
-  assert.match(stderr, /TLS probes on [1-9]\d* files/);
+/** The types of the kernel's links to the BPF programs named (bpftool's names: uprobe_multi is 12 to bpftool 7.1). */
+async function linkTypes(programs: string[]): Promise<Set<string>> {
+  const progs = JSON.parse(await run("bpftool", ["-j", "prog", "show"])) as { id: number; name?: string }[];
+  const ids = new Set(progs.filter((p) => programs.includes(p.name ?? "")).map((p) => p.id));
+  const links = JSON.parse(await run("bpftool", ["-j", "link", "show"])) as {
+    type: string | number;
+    prog_id: number;
+  }[];
+  return new Set(links.filter((l) => ids.has(l.prog_id)).map((l) => String(l.type)));
+}
 
-  for (const [pid, side] of [[curlPid, "client"], [nginx.pid, "server"]] as const) {
-    const rs = byTime(recordsOf(records, pid, side));
-    assert.deepEqual(rs.map((r) => [req(r).path, resp(r).status, r.tls]), [
-      ["/api", 200, true],
-      ["/big.bin", 200, true],
-      ["/api", 200, true],
-    ], `${side}: ${JSON.stringify(rs)}`);
-    assert.equal(resp(rs[0]!).body, "tls ok\n");
-    assert.equal(resp(rs[1]!).headers["content-length"], String(1 << 20));
-    assert.ok(rs[1]!.resp_bytes > 1 << 20 && rs[1]!.resp_bytes < (1 << 20) + 400, `${rs[1]!.resp_bytes}`);
-    assert.equal(resp(rs[1]!).body, "b".repeat(1024));
-    assert.equal(new Set(rs.map((r) => r.remote_port + r.local_port)).size, 1, "one keep-alive connection");
-  }
-});
+// uprobe_multi links where the kernel has them (6.6), which detach in parallel; perf-event uprobes before.
+for (
+  const [how, env, types] of [
+    ["uprobe_multi links", {}, ["12"]],
+    ["perf-event uprobes (kernels before 6.6)", { L7TRACE_NO_UPROBE_MULTI: "1" }, ["perf_event"]],
+  ] as const
+) {
+  Deno.test(`curl to nginx over TLS, ${how}: both sides in plaintext, keep-alive, a 1 MiB response`, async () => {
+    const big = new Uint8Array(1 << 20).fill(98);
+    const nginx = await startNginx(`location = /api { return 200 "tls ok\\n"; }`, { "big.bin": big }, cert);
+    const tracer = await startTracer([], env);
+    const attachedAs = await linkTypes(["ssl_write_entry", "ssl_read_return"]);
+    const base = `https://127.0.0.1:${nginx.port}`;
+    const curlPid = await curl([`${base}/api`, "-o", "/dev/null", `${base}/big.bin`, "-o", "/dev/null", `${base}/api`]);
+    const { records, stderr } = await tracer.stop();
+    await nginx.stop();
+    assert.match(stderr, /TLS probes on [1-9]\d* files/);
+    assert.deepEqual([...attachedAs], types);
+    assert.deepEqual([...await linkTypes(["ssl_write_entry", "ssl_read_return"])], [], "nothing stays attached");
+
+    for (const [pid, side] of [[curlPid, "client"], [nginx.pid, "server"]] as const) {
+      const rs = byTime(recordsOf(records, pid, side));
+      assert.deepEqual(rs.map((r) => [req(r).path, resp(r).status, r.tls]), [
+        ["/api", 200, true],
+        ["/big.bin", 200, true],
+        ["/api", 200, true],
+      ], `${side}: ${JSON.stringify(rs)}`);
+      assert.equal(resp(rs[0]!).body, "tls ok\n");
+      assert.equal(resp(rs[1]!).headers["content-length"], String(1 << 20));
+      assert.ok(rs[1]!.resp_bytes > 1 << 20 && rs[1]!.resp_bytes < (1 << 20) + 400, `${rs[1]!.resp_bytes}`);
+      assert.equal(resp(rs[1]!).body, "b".repeat(1024));
+      assert.equal(new Set(rs.map((r) => r.remote_port + r.local_port)).size, 1, "one keep-alive connection");
+    }
+  });
+}
 
 Deno.test("Python's ssl server and urllib client are traced in plaintext", async () => {
   const py = await startTestHttpServer("127.0.0.1", cert);
