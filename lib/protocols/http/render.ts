@@ -309,8 +309,9 @@ export function repeatHead(state: HttpState, st: StreamState, isReq: boolean, bu
   const bytes = last.bytes;
   const n = last.rawLength;
   if (buf.length < n) return NOT_REPEATED;
-  // Four bytes at a time: the byte loop was a tenth of a traced nginx
-  // request's time in the worker.
+  // Eight bytes at a time: the byte loop was a tenth of a traced nginx
+  // request's time in the worker. Doubles that compare equal have the same
+  // bits, except +0 and -0; NaNs never do: both are compared as integers.
   if (buf.buffer !== wordsOf) {
     wordsOf = buf.buffer;
     bufWords = new DataView(wordsOf);
@@ -318,7 +319,12 @@ export function repeatHead(state: HttpState, st: StreamState, isReq: boolean, bu
   const w = last.words;
   const b = buf.byteOffset;
   let i = 0;
-  for (; i + 4 <= n; i += 4) if (bufWords.getInt32(b + i, true) !== w.getInt32(i, true)) return NOT_REPEATED;
+  for (; i + 8 <= n; i += 8) {
+    const x = bufWords.getFloat64(b + i, true);
+    if (x === w.getFloat64(i, true) && x !== 0) continue;
+    if (bufWords.getInt32(b + i, true) !== w.getInt32(i, true)) return NOT_REPEATED;
+    if (bufWords.getInt32(b + i + 4, true) !== w.getInt32(i + 4, true)) return NOT_REPEATED;
+  }
   for (; i < n; i++) if (buf[i] !== bytes[i]) return NOT_REPEATED;
   const r = frameBody(state, st, isReq, last.status, last.transferEncoding, last.length);
   if (r < 0 || r === INTERIM) return r;

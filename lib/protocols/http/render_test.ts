@@ -246,7 +246,7 @@ Deno.test("renderJson reuses a repeated head's JSON, framing it again for each r
 });
 
 Deno.test("renderJson does not reuse a last head that differs in any one byte", () => {
-  // Heads compare four bytes at a time, then the rest one by one: a change
+  // Heads compare eight bytes at a time, then the rest one by one: a change
   // at every offset, with heads at odd offsets in one read.
   const head = "HTTP/1.1 200 OK\r\nX-Value: abcdefghijk\r\nContent-Length: 2\r\n\r\n";
   const at = head.indexOf("abcdefghijk");
@@ -279,6 +279,26 @@ Deno.test("renderJson does not reuse a last head that differs in any one byte", 
     same([[Req, "GET / HTTP/1.1\r\n\r\n".repeat(4)], [Resp, [head, head, longer, shorter].join("ok") + "ok"]]),
     8,
   );
+});
+
+Deno.test("renderJson compares heads as doubles but tells +0 from -0 and NaNs apart by their bits", () => {
+  // The value starts 24 bytes into the head: its 8 bytes are one double.
+  const headWith = (value: string) => `HTTP/1.1 200 OK\r\nX-Val: ${value}\r\nContent-Length: 2\r\n\r\nok`;
+  const zero = headWith("\x00".repeat(8));
+  // +0 === -0: these differ in the eighth byte only.
+  const minusZero = headWith("\x00".repeat(7) + "\x80");
+  // NaN !== NaN, however alike their bytes.
+  const nan = headWith("\xff".repeat(8));
+  for (const [first, next, reused] of [[zero, minusZero, false], [minusZero, zero, false], [nan, nan, true]] as const) {
+    const sim = new Sim(1024, true);
+    sim.push(Req, "GET / HTTP/1.1\r\n\r\n".repeat(3), 1);
+    sim.push(Resp, first + first, 2);
+    const last = sim.state.resp.lastHead!;
+    sim.push(Resp, next, 3);
+    const third = sim.out[2]!.resp as RenderedHttp;
+    assert.equal(third.head.buffer === last.bytes.buffer, reused);
+    assert.equal(same([[Req, "GET / HTTP/1.1\r\n\r\n".repeat(3)], [Resp, first + first], [Resp, next]]), 6);
+  }
 });
 
 Deno.test("renderJson writes a body read with its head right after the head's JSON", () => {
