@@ -196,13 +196,14 @@ const LATENCY = ascii('"latency_ms":');
 export function putMillis(d: Uint8Array, o: number, ns: number): number {
   if (!(ns < 1e15)) return putAscii(d, o, String(ns / 1e6));
   const whole = Math.floor(ns / 1e6);
-  let frac = ns - whole * 1e6;
+  // Below 1e6: int32 arithmetic from here, where % is not a call to fmod.
+  let frac = (ns - whole * 1e6) | 0;
   o = putUint(d, o, whole);
   if (frac === 0) return o;
   d[o++] = 46; // .
   let digits = 6;
-  while (frac % 10 === 0) (frac /= 10), digits--;
-  for (let i = o + digits - 1; i >= o; i--) (d[i] = 48 + (frac % 10)), (frac = Math.floor(frac / 10));
+  while (frac % 10 === 0) (frac = (frac / 10) | 0), digits--;
+  for (let i = o + digits - 1; i >= o; i--) (d[i] = 48 + (frac % 10)), (frac = (frac / 10) | 0);
   return o + digits;
 }
 
@@ -239,11 +240,15 @@ export function writeRecord(
   const d = out.reserve(200 + connLength + req.length + (resp === null ? 0 : resp.length));
   let o = putBytes(d, out.used, TS);
   const ns = clock.ns + ex.reqStartNs;
-  const second = clock.sec + Math.floor(ns / 1e9);
+  // Not ns % 1e9: a double's % is a call to fmod. Below 2^53 the quotient,
+  // correctly rounded, never reaches the next whole number.
+  const whole = Math.floor(ns / 1e9);
+  const second = clock.sec + whole;
   if (second !== cachedSecond) cachePrefix(second);
   o = putBytes(d, o, cachedPrefixBytes);
-  const micros = Math.floor((ns % 1e9) / 1e3);
-  for (let p = 100000; p >= 1; p /= 10) d[o++] = 48 + (Math.floor(micros / p) % 10);
+  let micros = ((ns - whole * 1e9) / 1e3) | 0;
+  for (let i = o + 5; i >= o; i--) (d[i] = 48 + (micros % 10)), (micros = (micros / 10) | 0);
+  o += 6;
   d[o++] = 90; // Z
   d[o++] = 34;
   if (connBytes !== null) o = putBytes(d, o, connBytes);

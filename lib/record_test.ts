@@ -94,6 +94,29 @@ Deno.test("writeRecord hands a full buffer over before a line that does not fit"
   assert.deepEqual(taken, [line + "\n", line + "\n", line + "\n"]);
 });
 
+Deno.test("writeRecord's timestamps are exact to the microsecond, across second boundaries", () => {
+  const clock = wallClock(1_763_000_000_999_000_000);
+  // The exact wall-clock time, in BigInt microseconds, as ISO-8601.
+  const iso = (ns: number) => {
+    const micros = (BigInt(clock.sec) * 1_000_000_000n + BigInt(clock.ns) + BigInt(ns)) / 1000n;
+    const text = new Date(Number(micros / 1000n)).toISOString().slice(0, 20);
+    return `${text}${String(micros % 1_000_000n).padStart(6, "0")}Z`;
+  };
+  const starts = [0, 999, 1000, 999_999, 1_000_999, 999_999_999, 1_000_000_000];
+  // A second's last nanosecond and its first, up to ~2^52 ns (52 days of uptime).
+  for (let s = 1; s < 4.5e6; s = s * 3 + 1) {
+    starts.push(s * 1e9 - clock.ns - 1, s * 1e9 - clock.ns, s * 1e9 + 123_456_789);
+  }
+  let x = 1;
+  for (let i = 0; i < 2000; i++) (x = (x * 48271) % 2147483647), starts.push(x * 1_000_003 + (x % 1000));
+  const lines = new LineBuffer(() => assert.fail("one buffer holds every line"), 1 << 22);
+  for (const reqStartNs of starts) {
+    writeRecord(lines, "http", conn, exchange({ req: rendered(req), resp: rendered(resp), reqStartNs }), clock);
+  }
+  const got = new TextDecoder().decode(lines.take()).split("\n").slice(0, -1).map((l) => JSON.parse(l).ts);
+  assert.deepEqual(got, starts.map(iso));
+});
+
 Deno.test("putMillis writes what String(ns / 1e6) does", () => {
   const d = new Uint8Array(64);
   const text = (ns: number) => new TextDecoder().decode(d.subarray(0, putMillis(d, 0, ns)));

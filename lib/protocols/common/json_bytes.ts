@@ -161,9 +161,11 @@ export function putUint(dst: Uint8Array, o: number, n: number): number {
   if (n >= 1e15) return putAscii(dst, o, String(n));
   let digits = 1;
   for (let p = 10; p <= n; p *= 10) digits++;
+  // Not n % 10: n is a double here, and a double's % is a call to fmod.
   for (let i = o + digits - 1; i >= o; i--) {
-    dst[i] = 48 + (n % 10);
-    n = Math.floor(n / 10);
+    const q = Math.floor(n / 10);
+    dst[i] = 48 + (n - q * 10);
+    n = q;
   }
   return o + digits;
 }
