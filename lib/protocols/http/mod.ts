@@ -30,6 +30,7 @@ import { Stream } from "../common/parser.ts";
 import { finishStreams, newStreamState, parseStream, resetStream, skipStream } from "./parse.ts";
 import { matchExchanges } from "./match.ts";
 import { RenderedHttp } from "./render.ts";
+import { slab } from "../common/json_bytes.ts";
 import { findRequestStart, findResponseStart } from "./scan.ts";
 import type { HttpRequest, HttpResponse, HttpState } from "./types.ts";
 import { clearArray } from "../common/arrays.ts";
@@ -90,6 +91,10 @@ export const httpParser: Parser<HttpState> = {
   },
 
   compact(state) {
+    // Kept body pieces of messages still arriving, out of older slabs.
+    for (const st of [state.req, state.resp]) {
+      for (let i = 0; i < st.borrowed; i++) st.parts[i] = slab.keep(st.parts[i]!);
+    }
     if (state.req.msg instanceof RenderedHttp) state.req.msg.compact();
     if (state.resp.msg instanceof RenderedHttp) state.resp.msg.compact();
     for (const q of state.reqQueue) if (q.msg instanceof RenderedHttp) q.msg.compact();

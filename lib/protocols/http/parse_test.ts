@@ -3,6 +3,7 @@ import { Stream } from "../common/parser.ts";
 import { httpParser as p } from "./mod.ts";
 import { bytes, CHUNKED_RESP, GET_REQ, hdrs, OK_RESP, POST_REQ, reqMsg, rng, Sim } from "./testdata.ts";
 import type { HttpRequest, HttpResponse } from "./types.ts";
+import { RenderedHttp } from "./render.ts";
 
 const Req = Stream.Request;
 const Resp = Stream.Response;
@@ -286,5 +287,25 @@ Deno.test("compact gives back the storage of emptied queues and body pieces, and
     s.push(Stream.Response, OK_RESP, 4);
     assert.equal(s.out.length, 2);
     assert.deepEqual(JSON.parse(JSON.stringify(s.out[1]!.req)), JSON.parse(JSON.stringify(s.out[0]!.req)));
+  }
+});
+
+Deno.test("parseFrame keeps a body's pieces when the reads they came in are overwritten", () => {
+  const head = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n";
+  for (const renderJson of [false, true]) {
+    for (const compactBetween of [false, true]) {
+      const st = p.createState({ maxBodyBytes: 1024, datagram: false, renderJson });
+      // The ring or the stream's buffer is reused once a read is consumed.
+      const first = bytes(head + "Hello, ");
+      assert.equal(p.parseFrame(st, Resp, first, 1, 1), first.length);
+      first.fill(0x21);
+      if (compactBetween) p.compact!(st);
+      const second = bytes("world");
+      assert.equal(p.parseFrame(st, Resp, second, 2, 2), 5);
+      second.fill(0x21);
+      const msg = st.respQueue[0]!.msg;
+      const text = msg instanceof RenderedHttp ? msg.text() : JSON.stringify(msg);
+      assert.ok(text.includes('"body":"Hello, world","body_truncated":false'), text);
+    }
   }
 });
